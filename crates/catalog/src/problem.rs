@@ -1,0 +1,96 @@
+//! Problems found while reading descriptors: what is wrong, where, and how bad.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Backstage would refuse the document; it is not in the catalog.
+    Error,
+    /// The document is in the catalog, but something is likely wrong or cannot be used here.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One problem in one document (or in a file as a whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// A stable, machine-readable kind of problem, e.g. `invalid-name`.
+    pub code: String,
+    /// The field it is about, e.g. `spec.owner` or `metadata.tags[2]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Line (from 1) where it was found, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Column (from 1) where it was found, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+impl Problem {
+    /// An error.
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Error,
+            code: code.to_owned(),
+            field: None,
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    /// A warning.
+    pub fn warning(code: &str, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(code, message)
+        }
+    }
+
+    /// The same problem, about a field.
+    pub fn at_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The same problem, at a position.
+    pub fn at(mut self, mark: greenroom_yaml::Mark) -> Self {
+        self.line = Some(mark.line);
+        self.column = Some(mark.column);
+        self
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, "{line}:{column}: ")?;
+        }
+        write!(f, "{}: ", self.severity.as_str())?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}

@@ -1,0 +1,128 @@
+//! Validation of one descriptor document with Backstage's rules.
+//!
+//! Backstage stops at the first failure of a document; Greenroom reports every finding,
+//! with its field and position, so its error set always contains Backstage's first error
+//! (stricter-or-equal) and a person can fix a file in one pass. Errors are exactly the
+//! conditions Backstage refuses; warnings flag what Backstage accepts but is likely a
+//! mistake (a misspelt spec key, an unrendered template expression, a merge key).
+
+mod envelope;
+pub mod formats;
+mod lints;
+mod spec;
+
+use greenroom_yaml::{Node, Value};
+
+use crate::model::entity::Entity;
+use crate::model::entity_ref::DEFAULT_NAMESPACE;
+use crate::problem::Problem;
+
+/// The verdict on one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Every finding, errors first in document order, then warnings.
+    pub problems: Vec<Problem>,
+    /// The entity, when the document has no errors.
+    pub entity: Option<Entity>,
+}
+
+/// Validates a document (after placeholders were resolved) and builds its entity.
+pub fn validate_document(root: &Node) -> Verdict {
+    let mut findings = Findings::default();
+    if let Some(envelope) = envelope::check(root, &mut findings) {
+        spec::check(root, &envelope, &mut findings);
+    }
+    lints::check(root, &mut findings);
+    let entity = if findings.has_errors() {
+        None
+    } else {
+        build_entity(root, &mut findings)
+    };
+    let mut problems = findings.problems;
+    problems.sort_by_key(|p| (!p.is_error(), p.line, p.column));
+    Verdict { problems, entity }
+}
+
+/// The envelope fields the spec checks need, known to be valid.
+pub(crate) struct Envelope<'a> {
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub namespace: &'a str,
+}
+
+/// Collects problems as the checks find them.
+#[derive(Default)]
+pub(crate) struct Findings {
+    problems: Vec<Problem>,
+}
+
+impl Findings {
+    fn error(&mut self, code: &str, field: &str, node: &Node, message: impl Into<String>) {
+        self.problems
+            .push(Problem::error(code, message).at_field(field).at(node.mark));
+    }
+
+    fn warning(&mut self, code: &str, field: &str, node: &Node, message: impl Into<String>) {
+        self.problems.push(
+            Problem::warning(code, message)
+                .at_field(field)
+                .at(node.mark),
+        );
+    }
+
+    fn has_errors(&self) -> bool {
+        self.problems.iter().any(Problem::is_error)
+    }
+}
+
+/// `metadata.tags[2]`, `metadata.annotations["backstage.io/techdocs-ref"]`.
+pub(crate) fn child_path(parent: &str, key: &str) -> String {
+    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        format!("{parent}.{key}")
+    } else {
+        format!("{parent}[{}]", serde_json::Value::String(key.to_owned()))
+    }
+}
+
+pub(crate) fn index_path(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+/// A `{ $text | $json | $yaml: <url> }` placeholder left unresolved because its target
+/// cannot be read offline. It stands for a value of the right shape.
+pub(crate) fn is_unresolved_placeholder(node: &Node) -> bool {
+    match node.as_map() {
+        Some([(key, value)]) => {
+            matches!(key.as_str(), Some("$text" | "$json" | "$yaml"))
+                && matches!(value.value, Value::String(_))
+        }
+        _ => false,
+    }
+}
+
+fn build_entity(root: &Node, findings: &mut Findings) -> Option<Entity> {
+    let mut json = root.to_json();
+    if let Some(metadata) = json
+        .get_mut("metadata")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        metadata
+            .entry("namespace")
+            .or_insert_with(|| DEFAULT_NAMESPACE.into());
+    }
+    match serde_json::from_value::<Entity>(json) {
+        Ok(entity) => Some(entity),
+        Err(e) => {
+            findings.error(
+                "invalid-entity",
+                "",
+                root,
+                format!("the document is not a valid entity: {e}"),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
