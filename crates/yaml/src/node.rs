@@ -142,6 +142,41 @@ impl Node {
         }
     }
 
+    /// A tree from JSON, every value placed at `mark` (used where JSON content replaces a
+    /// YAML value, such as a `$json` placeholder).
+    pub fn from_json(value: &serde_json::Value, mark: Mark) -> Node {
+        let value = match value {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(items) => {
+                Value::Seq(items.iter().map(|v| Node::from_json(v, mark)).collect())
+            }
+            serde_json::Value::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| {
+                        (
+                            Node {
+                                value: Value::String(k.clone()),
+                                mark,
+                                tag: None,
+                            },
+                            Node::from_json(v, mark),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            value,
+            mark,
+            tag: None,
+        }
+    }
+
     /// Converts to JSON as Backstage's reader does: keys become strings, order is kept,
     /// `.inf` and `.nan` (which JSON cannot hold) become null.
     pub fn to_json(&self) -> serde_json::Value {

@@ -178,17 +178,6 @@ fn check_metadata<'a>(root: &'a Node, findings: &mut Findings) -> Option<&'a str
             );
         }
     }
-    if let Some(node) = metadata.get("generation")
-        && !matches!(node.value, Value::Int(i) if i >= 1)
-    {
-        findings.error(
-            "wrong-type",
-            "metadata.generation",
-            node,
-            "metadata.generation must be a whole number of at least 1",
-        );
-    }
-
     check_labels(metadata, findings);
     check_annotations(metadata, findings);
     check_tags(metadata, findings);

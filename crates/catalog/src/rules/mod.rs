@@ -10,6 +10,7 @@ mod envelope;
 pub mod formats;
 mod lints;
 mod spec;
+mod template;
 
 use greenroom_yaml::{Node, Value};
 

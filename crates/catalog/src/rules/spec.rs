@@ -1,7 +1,7 @@
 //! Kind recognition and each kind's spec (`src/schema/kinds/*.schema.json`), and the entity
 //! references in spec fields (`BuiltinKindsEntityProcessor`).
 
-use greenroom_yaml::{Node, Value};
+use greenroom_yaml::Node;
 
 use super::envelope::string_value;
 use super::{Envelope, Findings, index_path, is_unresolved_placeholder};
@@ -34,7 +34,7 @@ pub(super) fn check(root: &Node, envelope: &Envelope<'_>, findings: &mut Finding
         check_field(spec, field, kind, envelope.namespace, findings);
     }
     if kind.kind == "Template" {
-        check_template_steps(spec, findings);
+        super::template::check(spec, findings);
     }
 }
 
@@ -223,7 +223,11 @@ fn check_field(
     }
 }
 
-fn non_empty_string<'a>(node: &'a Node, path: &str, findings: &mut Findings) -> Option<&'a str> {
+pub(super) fn non_empty_string<'a>(
+    node: &'a Node,
+    path: &str,
+    findings: &mut Findings,
+) -> Option<&'a str> {
     let value = string_value(node, path, findings)?;
     if value.is_empty() {
         findings.error(
@@ -257,50 +261,5 @@ fn check_reference(
             ),
         ),
         Err(e) => findings.error("invalid-ref", path, node, format!("{e}; write it as `[kind:][namespace/]name`")),
-    }
-}
-
-fn check_template_steps(spec: &Node, findings: &mut Findings) {
-    let Some(steps) = spec.get("steps").and_then(Node::as_seq) else {
-        return;
-    };
-    for (i, step) in steps.iter().enumerate() {
-        let path = index_path("spec.steps", i);
-        if step.as_map().is_none() {
-            findings.error(
-                "wrong-type",
-                &path,
-                step,
-                format!("{path} must be a mapping with at least an action"),
-            );
-            continue;
-        }
-        match step.get("action") {
-            None => findings.error(
-                "missing-field",
-                &format!("{path}.action"),
-                step,
-                "each step needs an action, e.g. `action: fetch:template`",
-            ),
-            Some(action) => {
-                non_empty_string(action, &format!("{path}.action"), findings);
-            }
-        }
-        for key in ["id", "name"] {
-            if let Some(value) = step.get(key) {
-                string_value(value, &format!("{path}.{key}"), findings);
-            }
-        }
-        if let Some(input) = step.get("input")
-            && input.as_map().is_none()
-            && !matches!(input.value, Value::Null)
-        {
-            findings.error(
-                "wrong-type",
-                &format!("{path}.input"),
-                input,
-                "a step's input must be a mapping",
-            );
-        }
     }
 }

@@ -1,0 +1,3 @@
+//! Integration tests of the catalog crate, in one binary to keep linking cheap.
+
+mod backstage_cases;
