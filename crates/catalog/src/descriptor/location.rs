@@ -118,7 +118,26 @@ pub fn read_tree(files: &dyn RepoFiles, roots: &[String]) -> Vec<DescriptorFile>
         }
         queue.extend(follow.into_iter().map(|(p, o)| (p, Some(o))));
     }
+    for file in &mut out {
+        seal_hash(file);
+    }
     out
+}
+
+/// Problems found while following Locations depend on other files (a target that appears
+/// or disappears), so they are part of what the file's hash stands for.
+fn seal_hash(file: &mut DescriptorFile) {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(file.content_hash.as_bytes());
+    for p in file
+        .problems
+        .iter()
+        .filter(|p| p.problem.code.starts_with("location-"))
+    {
+        hasher.update(p.problem.code.as_bytes());
+        hasher.update(p.problem.message.as_bytes());
+    }
+    file.content_hash = hasher.finalize().to_hex().to_string();
 }
 
 fn origin_clone(o: &Origin) -> Origin {

@@ -2,3 +2,4 @@
 
 mod backstage_cases;
 mod descriptors;
+mod store;

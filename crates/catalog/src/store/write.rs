@@ -1,0 +1,759 @@
+//! Writing an index of one source into the catalog, in one transaction: only files whose
+//! content changed are rewritten, entities keep their rows when their content is the same,
+//! and when several definitions claim one entity, exactly one is shown and the others are
+//! reported as conflicts.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Catalog, StoreError, now_millis};
+use crate::descriptor::{DescriptorFile, ReadEntity};
+use crate::model::entity::Entity;
+use crate::model::entity_ref::EntityRef;
+use crate::model::relation::declared_relations;
+use crate::problem::Problem;
+
+/// What an index of one source found.
+#[derive(Debug, Clone, Default)]
+pub struct SourceIndex {
+    /// The source.
+    pub source_id: i64,
+    /// Every repository found, changed or not.
+    pub repos: Vec<RepoIndex>,
+    /// Whether `repos` lists every repository of the source, so that repositories not in
+    /// it were removed. False for partial re-indexes (e.g. one repository changed).
+    pub complete: bool,
+    /// Problems of the source as a whole (e.g. folders that could not be searched).
+    pub problems: Vec<Problem>,
+}
+
+/// One repository of an index.
+#[derive(Debug, Clone)]
+pub struct RepoIndex {
+    /// Where it is: an absolute folder path or a remote URL.
+    pub path: String,
+    /// What people call it.
+    pub name: String,
+    /// The commit checked out or fetched.
+    pub head: Option<String>,
+    /// The branch, if on one.
+    pub branch: Option<String>,
+    /// Where it can be cloned from.
+    pub remote_url: Option<String>,
+    /// Prefix of the `backstage.io/managed-by-location` annotation of its entities, e.g.
+    /// `file:/home/me/src/payments/`.
+    pub location: String,
+    /// Summary of everything the index read; equal fingerprints mean nothing changed.
+    pub fingerprint: String,
+    /// What was read.
+    pub content: RepoContent,
+}
+
+/// A repository's descriptors, or the news that they did not change.
+#[derive(Debug, Clone)]
+pub enum RepoContent {
+    /// The fingerprint matched the stored one; nothing was read.
+    Unchanged,
+    /// The descriptor files read, and problems of the repository itself.
+    Read {
+        /// Every descriptor file read.
+        files: Vec<DescriptorFile>,
+        /// Problems of the repository (e.g. damaged Git metadata).
+        problems: Vec<Problem>,
+    },
+}
+
+/// What a write changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WriteStats {
+    /// Entities the catalog shows that it did not before.
+    pub added: usize,
+    /// Entities whose definition changed.
+    pub updated: usize,
+    /// Entities the catalog no longer shows.
+    pub removed: usize,
+    /// Repositories whose descriptors were read and compared.
+    pub repos_read: usize,
+    /// Repositories skipped because nothing changed.
+    pub repos_unchanged: usize,
+    /// Repositories that disappeared.
+    pub repos_removed: usize,
+    /// Descriptor files rewritten.
+    pub files_changed: usize,
+}
+
+impl Catalog {
+    /// Writes an index of one source. Readers keep seeing the previous state until the
+    /// transaction commits.
+    pub fn apply(&mut self, index: &SourceIndex) -> Result<WriteStats, StoreError> {
+        let tx = self.conn.transaction()?;
+        let exists: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM sources WHERE id = ?1",
+                [index.source_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Err(StoreError::NoSuchSource(index.source_id.to_string()));
+        }
+        let mut stats = WriteStats::default();
+        let mut writer = Writer::new(&tx)?;
+        let stored = stored_repos(&tx, index.source_id)?;
+        let mut seen = HashSet::new();
+        for repo in &index.repos {
+            seen.insert(repo.path.as_str());
+            let existing = stored.get(&repo.path);
+            match (&repo.content, existing) {
+                (RepoContent::Unchanged, Some(row)) => {
+                    stats.repos_unchanged += 1;
+                    if row.head != repo.head || row.branch != repo.branch {
+                        tx.execute(
+                            "UPDATE repos SET head_commit = ?2, branch = ?3 WHERE id = ?1",
+                            params![row.id, repo.head, repo.branch],
+                        )?;
+                    }
+                }
+                (RepoContent::Unchanged, None) => {} // Never stored: nothing to keep.
+                (RepoContent::Read { files, problems }, _) => {
+                    stats.repos_read += 1;
+                    let repo_id = upsert_repo(&tx, index.source_id, repo, existing.map(|r| r.id))?;
+                    stats.files_changed += write_files(
+                        &tx,
+                        &mut writer,
+                        index.source_id,
+                        repo_id,
+                        &repo.location,
+                        files,
+                    )?;
+                    replace_problems(
+                        &tx,
+                        index.source_id,
+                        Some(repo_id),
+                        None,
+                        problems.iter().map(|p| (None, None, p)),
+                    )?;
+                }
+            }
+        }
+        if index.complete {
+            for (path, row) in &stored {
+                if !seen.contains(path.as_str()) {
+                    stats.repos_removed += 1;
+                    for entity_id in ids(&tx, "SELECT id FROM entities WHERE repo_id = ?1", row.id)?
+                    {
+                        writer.delete_entity(entity_id)?;
+                    }
+                    tx.execute("DELETE FROM repos WHERE id = ?1", [row.id])?;
+                }
+            }
+        }
+        replace_problems(
+            &tx,
+            index.source_id,
+            None,
+            None,
+            index.problems.iter().map(|p| (None, None, p)),
+        )?;
+        let settled = writer.finish()?;
+        (stats.added, stats.updated, stats.removed) =
+            (settled.added, settled.updated, settled.removed);
+        let mut changed = settled.rows;
+        if stats.repos_read > 0 || stats.repos_removed > 0 {
+            changed.push(("source".to_owned(), index.source_id.to_string()));
+        }
+        super::changes::record(&tx, &changed)?;
+        tx.execute(
+            "UPDATE sources SET indexed_at = ?2, index_error = NULL WHERE id = ?1",
+            params![index.source_id, now_millis()],
+        )?;
+        tx.commit()?;
+        Ok(stats)
+    }
+}
+
+struct StoredRepo {
+    id: i64,
+    head: Option<String>,
+    branch: Option<String>,
+}
+
+fn stored_repos(
+    tx: &Transaction<'_>,
+    source_id: i64,
+) -> rusqlite::Result<HashMap<String, StoredRepo>> {
+    let mut stmt =
+        tx.prepare_cached("SELECT path, id, head_commit, branch FROM repos WHERE source_id = ?1")?;
+    let rows = stmt.query_map([source_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            StoredRepo {
+                id: r.get(1)?,
+                head: r.get(2)?,
+                branch: r.get(3)?,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
+fn ids(tx: &Transaction<'_>, sql: &str, key: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = tx.prepare_cached(sql)?;
+    let rows = stmt.query_map([key], |r| r.get(0))?;
+    rows.collect()
+}
+
+fn upsert_repo(
+    tx: &Transaction<'_>,
+    source_id: i64,
+    repo: &RepoIndex,
+    existing: Option<i64>,
+) -> rusqlite::Result<i64> {
+    let now = now_millis();
+    if let Some(id) = existing {
+        tx.execute(
+            "UPDATE repos SET name = ?2, head_commit = ?3, branch = ?4, remote_url = ?5, location = ?6,
+                              fingerprint = ?7, indexed_at = ?8 WHERE id = ?1",
+            params![id, repo.name, repo.head, repo.branch, repo.remote_url, repo.location, repo.fingerprint, now],
+        )?;
+        return Ok(id);
+    }
+    tx.execute(
+        "INSERT INTO repos (source_id, path, name, head_commit, branch, remote_url, location, fingerprint, indexed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![source_id, repo.path, repo.name, repo.head, repo.branch, repo.remote_url, repo.location, repo.fingerprint, now],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Writes a repository's descriptor files; returns how many changed.
+fn write_files(
+    tx: &Transaction<'_>,
+    writer: &mut Writer<'_, '_>,
+    source_id: i64,
+    repo_id: i64,
+    location: &str,
+    files: &[DescriptorFile],
+) -> Result<usize, StoreError> {
+    let stored: HashMap<String, (i64, String)> = {
+        let mut stmt =
+            tx.prepare_cached("SELECT path, id, content_hash FROM files WHERE repo_id = ?1")?;
+        let rows = stmt.query_map([repo_id], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut changed = 0;
+    let mut seen = HashSet::new();
+    for file in files {
+        seen.insert(file.path.as_str());
+        let file_id = match stored.get(&file.path) {
+            Some((_, hash)) if *hash == file.content_hash => continue,
+            Some((id, _)) => {
+                tx.execute(
+                    "UPDATE files SET content_hash = ?2 WHERE id = ?1",
+                    params![id, file.content_hash],
+                )?;
+                *id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO files (repo_id, path, content_hash) VALUES (?1, ?2, ?3)",
+                    params![repo_id, file.path, file.content_hash],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        changed += 1;
+        let site = Site {
+            source_id,
+            repo_id,
+            file_id,
+            location: format!("{location}{}", file.path),
+        };
+        writer.replace_file_entities(&site, &file.entities)?;
+        let problems = file
+            .problems
+            .iter()
+            .map(|p| (p.document, p.entity_ref.as_deref(), &p.problem));
+        replace_problems(tx, source_id, Some(repo_id), Some(file_id), problems)?;
+    }
+    for (path, (id, _)) in &stored {
+        if !seen.contains(path.as_str()) {
+            changed += 1;
+            for entity_id in ids(tx, "SELECT id FROM entities WHERE file_id = ?1", *id)? {
+                writer.delete_entity(entity_id)?;
+            }
+            tx.execute("DELETE FROM files WHERE id = ?1", [id])?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Replaces the problems stored at one level (source, repository or file), leaving the
+/// rows alone when they are the same.
+fn replace_problems<'p>(
+    tx: &Transaction<'_>,
+    source_id: i64,
+    repo_id: Option<i64>,
+    file_id: Option<i64>,
+    problems: impl Iterator<Item = (Option<usize>, Option<&'p str>, &'p Problem)>,
+) -> rusqlite::Result<()> {
+    let (scope, key) = match (repo_id, file_id) {
+        (_, Some(file)) => ("file_id = ?1", file),
+        (Some(repo), None) => ("repo_id = ?1 AND file_id IS NULL", repo),
+        (None, None) => ("source_id = ?1 AND repo_id IS NULL", source_id),
+    };
+    let problems: Vec<_> = problems.collect();
+    let stored: i64 = tx.query_row(
+        &format!("SELECT count(*) FROM problems WHERE {scope} AND code != 'conflict'"),
+        [key],
+        |r| r.get(0),
+    )?;
+    if stored == 0 && problems.is_empty() {
+        return Ok(());
+    }
+    tx.execute(
+        &format!("DELETE FROM problems WHERE {scope} AND code != 'conflict'"),
+        [key],
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO problems (source_id, repo_id, file_id, document, entity_ref, severity, code, field, line, col, message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for (document, entity_ref, p) in problems {
+        insert.execute(params![
+            source_id,
+            repo_id,
+            file_id,
+            document.map(|d| d as i64),
+            entity_ref,
+            p.severity.as_str(),
+            p.code,
+            p.field,
+            p.line,
+            p.column,
+            p.message
+        ])?;
+    }
+    Ok(())
+}
+
+/// Where a file's entities come from.
+struct Site {
+    source_id: i64,
+    repo_id: i64,
+    file_id: i64,
+    location: String,
+}
+
+/// The outcome of a write: change-feed rows and what people would call the changes.
+pub(super) struct Settled {
+    pub rows: Vec<(String, String)>,
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+}
+
+/// Keeps each entity's derived rows (tags, relations, search) in step with which
+/// definition of a ref is active, and collects the refs whose shown state changed.
+pub(super) struct Writer<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    /// Refs whose active definition may have changed, to settle in `finish`.
+    pending: BTreeMap<String, bool>,
+    /// Refs whose shown entity changed, with whether one was shown before.
+    changed: HashMap<String, bool>,
+}
+
+impl<'t, 'c> Writer<'t, 'c> {
+    pub(super) fn new(tx: &'t Transaction<'c>) -> rusqlite::Result<Self> {
+        Ok(Writer {
+            tx,
+            pending: BTreeMap::new(),
+            changed: HashMap::new(),
+        })
+    }
+
+    /// Makes the entities of one file what `entities` says, touching only what differs.
+    fn replace_file_entities(
+        &mut self,
+        site: &Site,
+        entities: &[ReadEntity],
+    ) -> Result<(), StoreError> {
+        let stored: HashMap<String, (i64, String)> = {
+            let mut stmt = self
+                .tx
+                .prepare_cached("SELECT ref, id, hash FROM entities WHERE file_id = ?1")?;
+            let rows =
+                stmt.query_map([site.file_id], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut kept = HashSet::new();
+        for read in entities {
+            let mut entity = read.entity.clone();
+            for key in [
+                "backstage.io/managed-by-location",
+                "backstage.io/managed-by-origin-location",
+            ] {
+                entity
+                    .metadata
+                    .annotations
+                    .insert(key.to_owned(), site.location.clone());
+            }
+            let body = serde_json::to_string(&entity).map_err(|e| StoreError::Corrupt {
+                path: Default::default(),
+                reason: e.to_string(),
+            })?;
+            let hash = blake3::hash(body.as_bytes()).to_hex().to_string();
+            let key = entity.entity_ref().key();
+            kept.insert(key.clone());
+            match stored.get(&key) {
+                Some((_, old)) if *old == hash => {
+                    self.tx.execute(
+                        "UPDATE entities SET document = ?2, line = ?3 WHERE file_id = ?1 AND ref = ?4",
+                        params![site.file_id, read.document as i64, read.line, key],
+                    )?;
+                }
+                Some((id, _)) => self.update_entity(*id, &entity, &body, &hash, read)?,
+                None => self.insert_entity(site, &entity, &body, &hash, read)?,
+            }
+        }
+        for (key, (id, _)) in &stored {
+            if !kept.contains(key) {
+                self.delete_entity(*id)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn insert_entity(
+        &mut self,
+        site: &Site,
+        entity: &Entity,
+        body: &str,
+        hash: &str,
+        read: &ReadEntity,
+    ) -> Result<(), StoreError> {
+        let key = entity.entity_ref().key();
+        let claimed: bool = self
+            .tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1)")?
+            .query_row([&key], |r| r.get(0))?;
+        let columns = Columns::of(entity);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO entities (ref, kind, namespace, name, title, description, spec_type, lifecycle, owner_ref,
+                     system_ref, tags, source_id, repo_id, file_id, document, line, active, hash, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 0, ?17, ?18)",
+            )?
+            .execute(params![
+                key,
+                entity.kind,
+                entity.metadata.namespace,
+                entity.metadata.name,
+                entity.metadata.title,
+                entity.metadata.description,
+                columns.spec_type,
+                columns.lifecycle,
+                columns.owner,
+                columns.system,
+                entity.metadata.tags.join(" "),
+                site.source_id,
+                site.repo_id,
+                site.file_id,
+                read.document as i64,
+                read.line,
+                hash,
+                body
+            ])?;
+        let id = self.tx.last_insert_rowid();
+        if claimed {
+            self.pending.entry(key).or_insert(false);
+        } else {
+            // The common case: nobody else defines it, so it is shown at once.
+            self.activate(id, entity)?;
+            self.changed.entry(key).or_insert(false);
+        }
+        Ok(())
+    }
+
+    fn update_entity(
+        &mut self,
+        id: i64,
+        entity: &Entity,
+        body: &str,
+        hash: &str,
+        read: &ReadEntity,
+    ) -> Result<(), StoreError> {
+        let columns = Columns::of(entity);
+        let active: bool =
+            self.tx
+                .query_row("SELECT active FROM entities WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+        if active {
+            self.deactivate(id)?;
+        }
+        self.tx
+            .prepare_cached(
+                "UPDATE entities SET kind = ?2, namespace = ?3, name = ?4, title = ?5, description = ?6, spec_type = ?7,
+                     lifecycle = ?8, owner_ref = ?9, system_ref = ?10, tags = ?11, document = ?12, line = ?13, hash = ?14,
+                     body = ?15
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                entity.kind,
+                entity.metadata.namespace,
+                entity.metadata.name,
+                entity.metadata.title,
+                entity.metadata.description,
+                columns.spec_type,
+                columns.lifecycle,
+                columns.owner,
+                columns.system,
+                entity.metadata.tags.join(" "),
+                read.document as i64,
+                read.line,
+                hash,
+                body
+            ])?;
+        if active {
+            self.activate(id, entity)?;
+            self.changed
+                .entry(entity.entity_ref().key())
+                .or_insert(true);
+        }
+        Ok(())
+    }
+
+    /// Deletes a definition; if it was shown, another definition of the ref may take over.
+    pub(super) fn delete_entity(&mut self, id: i64) -> Result<(), StoreError> {
+        let (key, active): (String, bool) = self.tx.query_row(
+            "SELECT ref, active FROM entities WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if active {
+            self.deactivate(id)?;
+            self.changed.entry(key.clone()).or_insert(true);
+        }
+        self.tx
+            .prepare_cached("DELETE FROM entities WHERE id = ?1")?
+            .execute([id])?;
+        self.pending.entry(key).or_insert(active);
+        Ok(())
+    }
+
+    /// Decides which definition of `key` is shown: the highest-priority source, then the
+    /// oldest source, then the first by repository, file and document. The others become
+    /// conflicts that say which definition won.
+    pub(super) fn resolve(&mut self, key: &str) -> Result<(), StoreError> {
+        struct Candidate {
+            id: i64,
+            active: bool,
+            source_id: i64,
+            repo_id: Option<i64>,
+            file_id: Option<i64>,
+            document: i64,
+            place: String,
+        }
+        let candidates: Vec<Candidate> = {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT e.id, e.active, e.source_id, e.repo_id, e.file_id, e.document,
+                        s.name || ': ' || coalesce(r.path || '/' || f.path, s.target)
+                 FROM entities e
+                 JOIN sources s ON s.id = e.source_id
+                 LEFT JOIN repos r ON r.id = e.repo_id
+                 LEFT JOIN files f ON f.id = e.file_id
+                 WHERE e.ref = ?1
+                 ORDER BY s.priority DESC, s.id, r.path, f.path, e.document",
+            )?;
+            let rows = stmt.query_map([key], |r| {
+                Ok(Candidate {
+                    id: r.get(0)?,
+                    active: r.get(1)?,
+                    source_id: r.get(2)?,
+                    repo_id: r.get(3)?,
+                    file_id: r.get(4)?,
+                    document: r.get(5)?,
+                    place: r.get(6)?,
+                })
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        self.tx
+            .prepare_cached("DELETE FROM problems WHERE code = 'conflict' AND entity_ref = ?1")?
+            .execute([key])?;
+        let Some(winner) = candidates.first() else {
+            return Ok(());
+        };
+        for loser in &candidates[1..] {
+            if loser.active {
+                self.deactivate(loser.id)?;
+                self.changed.entry(key.to_owned()).or_insert(true);
+            }
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO problems (source_id, repo_id, file_id, document, entity_ref, severity, code, message)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'error', 'conflict', ?6)",
+                )?
+                .execute(params![
+                    loser.source_id,
+                    loser.repo_id,
+                    loser.file_id,
+                    loser.document,
+                    key,
+                    format!(
+                        "{key} is also defined by {}, which takes precedence; this definition is ignored. Rename one of \
+                         them, or change which source wins with `greenroom source priority`",
+                        winner.place
+                    )
+                ])?;
+        }
+        if !winner.active {
+            let body: String = self.tx.query_row(
+                "SELECT body FROM entities WHERE id = ?1",
+                [winner.id],
+                |r| r.get(0),
+            )?;
+            let entity: Entity = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                path: Default::default(),
+                reason: format!("entity {key}: {e}"),
+            })?;
+            self.activate(winner.id, &entity)?;
+            self.changed.entry(key.to_owned()).or_insert(false);
+        }
+        Ok(())
+    }
+
+    /// Settles pending refs; returns the change-feed rows and counts.
+    pub(super) fn finish(mut self) -> Result<Settled, StoreError> {
+        let pending: Vec<String> = std::mem::take(&mut self.pending).into_keys().collect();
+        for key in &pending {
+            self.resolve(key)?;
+        }
+        let mut settled = Settled {
+            rows: Vec::with_capacity(self.changed.len()),
+            added: 0,
+            updated: 0,
+            removed: 0,
+        };
+        for (key, was_shown) in self.changed {
+            let shown: bool = self
+                .tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1 AND active = 1)",
+                )?
+                .query_row([&key], |r| r.get(0))?;
+            match (was_shown, shown) {
+                (false, true) => settled.added += 1,
+                (true, true) => settled.updated += 1,
+                (true, false) => settled.removed += 1,
+                (false, false) => continue,
+            }
+            settled
+                .rows
+                .push((if shown { "upsert" } else { "delete" }.to_owned(), key));
+        }
+        settled.rows.sort();
+        Ok(settled)
+    }
+
+    fn activate(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
+        let tx = self.tx;
+        tx.prepare_cached("UPDATE entities SET active = 1 WHERE id = ?1")?
+            .execute([id])?;
+        let mut tag = tx
+            .prepare_cached("INSERT OR IGNORE INTO entity_tags (tag, entity_id) VALUES (?1, ?2)")?;
+        for t in &entity.metadata.tags {
+            tag.execute(params![t, id])?;
+        }
+        let mut relation =
+            tx.prepare_cached("INSERT INTO relations (entity_id, source_ref, type, target_ref) VALUES (?1, ?2, ?3, ?4)")?;
+        let source = entity.entity_ref().key();
+        for r in declared_relations(entity) {
+            relation.execute(params![
+                id,
+                source,
+                r.relation_type.as_str(),
+                r.target.key()
+            ])?;
+        }
+        tx.prepare_cached("INSERT INTO entity_search (rowid, name, title, description, body) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![
+                id,
+                entity.metadata.name,
+                entity.metadata.title,
+                entity.metadata.description,
+                search_text(entity)
+            ])?;
+        Ok(())
+    }
+
+    fn deactivate(&mut self, id: i64) -> rusqlite::Result<()> {
+        let tx = self.tx;
+        tx.prepare_cached("UPDATE entities SET active = 0 WHERE id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM entity_tags WHERE entity_id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM relations WHERE entity_id = ?1")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM entity_search WHERE rowid = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+}
+
+/// The spec fields the catalog filters on, normalised.
+struct Columns {
+    spec_type: Option<String>,
+    lifecycle: Option<String>,
+    owner: Option<String>,
+    system: Option<String>,
+}
+
+impl Columns {
+    fn of(entity: &Entity) -> Columns {
+        let namespace = &entity.metadata.namespace;
+        let reference = |field: &str, kind: &str| {
+            entity
+                .spec_str(field)
+                .and_then(|text| EntityRef::parse(text, Some(kind), namespace).ok())
+                .map(|r| r.key())
+        };
+        Columns {
+            spec_type: entity.spec_str("type").map(str::to_owned),
+            lifecycle: entity.spec_str("lifecycle").map(str::to_owned),
+            owner: reference("owner", "Group"),
+            system: reference("system", "System"),
+        }
+    }
+}
+
+/// What else full-text search should find an entity by.
+fn search_text(entity: &Entity) -> String {
+    let mut text = Vec::new();
+    text.push(entity.kind.as_str());
+    text.push(entity.metadata.namespace.as_str());
+    for field in ["type", "lifecycle", "owner", "system", "domain"] {
+        if let Some(value) = entity.spec_str(field) {
+            text.push(value);
+        }
+    }
+    text.extend(entity.metadata.tags.iter().map(String::as_str));
+    text.extend(
+        entity
+            .metadata
+            .links
+            .iter()
+            .filter_map(|l| l.title.as_deref()),
+    );
+    if let Some(profile) = entity.spec.get("profile") {
+        for key in ["displayName", "email"] {
+            if let Some(value) = profile.get(key).and_then(serde_json::Value::as_str) {
+                text.push(value);
+            }
+        }
+    }
+    text.join(" ")
+}
