@@ -102,6 +102,12 @@ impl RepoFiles for WorkingTree {
             .take_while(|part| !part.contains(['*', '?', '[', '{']))
             .collect();
         let start = fixed.join("/");
+        // Without `**`, a pattern reaches only as deep as it has segments.
+        let max_depth = if pattern.contains("**") {
+            MAX_GLOB_DEPTH
+        } else {
+            pattern.split('/').count().saturating_sub(fixed.len() + 1)
+        };
         let mut found = Vec::new();
         let mut stack = vec![(start.clone(), 0usize)];
         while let Some((dir, depth)) = stack.pop() {
@@ -120,7 +126,7 @@ impl RepoFiles for WorkingTree {
                     continue;
                 };
                 if file_type.is_dir() {
-                    if depth < MAX_GLOB_DEPTH && !SKIPPED_DIRS.contains(&name.as_str()) {
+                    if depth < max_depth && !SKIPPED_DIRS.contains(&name.as_str()) {
                         stack.push((relative, depth + 1));
                     }
                 } else if matcher.is_match(&relative) {

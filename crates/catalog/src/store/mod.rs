@@ -23,7 +23,7 @@ pub use query::{
     Facets, ProblemQuery, ProblemRecord, Related, SortField,
 };
 pub use search::SearchHit;
-pub use sources::{NewSource, SourceKind, SourceRecord};
+pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};
 pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats};
 
 /// Why the catalog could not do what was asked.

@@ -5,6 +5,23 @@ use serde::{Deserialize, Serialize};
 
 use super::{Catalog, StoreError, now_millis};
 
+/// A repository as the last index left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoState {
+    /// Summary of what was read.
+    pub fingerprint: String,
+    /// What was read (JSON), to recompute the fingerprint.
+    pub watch: String,
+    /// The commit then.
+    pub head: Option<String>,
+    /// The branch then.
+    pub branch: Option<String>,
+    /// The repository's name.
+    pub name: String,
+    /// When (ms since the epoch).
+    pub indexed_at: i64,
+}
+
 /// What kind of place a source reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

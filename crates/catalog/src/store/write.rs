@@ -46,6 +46,8 @@ pub struct RepoIndex {
     pub location: String,
     /// Summary of everything the index read; equal fingerprints mean nothing changed.
     pub fingerprint: String,
+    /// What the index read, so that the next one can recompute the fingerprint (JSON).
+    pub watch: String,
     /// What was read.
     pub content: RepoContent,
 }
@@ -214,15 +216,26 @@ fn upsert_repo(
     if let Some(id) = existing {
         tx.execute(
             "UPDATE repos SET name = ?2, head_commit = ?3, branch = ?4, remote_url = ?5, location = ?6,
-                              fingerprint = ?7, indexed_at = ?8 WHERE id = ?1",
-            params![id, repo.name, repo.head, repo.branch, repo.remote_url, repo.location, repo.fingerprint, now],
+                              fingerprint = ?7, indexed_at = ?8, watch = ?9 WHERE id = ?1",
+            params![id, repo.name, repo.head, repo.branch, repo.remote_url, repo.location, repo.fingerprint, now, repo.watch],
         )?;
         return Ok(id);
     }
     tx.execute(
-        "INSERT INTO repos (source_id, path, name, head_commit, branch, remote_url, location, fingerprint, indexed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![source_id, repo.path, repo.name, repo.head, repo.branch, repo.remote_url, repo.location, repo.fingerprint, now],
+        "INSERT INTO repos (source_id, path, name, head_commit, branch, remote_url, location, fingerprint, indexed_at, watch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            source_id,
+            repo.path,
+            repo.name,
+            repo.head,
+            repo.branch,
+            repo.remote_url,
+            repo.location,
+            repo.fingerprint,
+            now,
+            repo.watch
+        ],
     )?;
     Ok(tx.last_insert_rowid())
 }

@@ -48,6 +48,7 @@ impl Org {
             remote_url: None,
             location: format!("file:{}/", root.display()),
             fingerprint,
+            watch: "{}".into(),
             content: RepoContent::Read {
                 files,
                 problems: Vec::new(),

@@ -22,6 +22,8 @@ CREATE TABLE repos (
     branch      TEXT,
     remote_url  TEXT,
     location    TEXT    NOT NULL,
+    -- What the last index read (files and globs), to tell cheaply whether anything changed.
+    watch       TEXT    NOT NULL DEFAULT '{}',
     fingerprint TEXT    NOT NULL,
     indexed_at  INTEGER NOT NULL,
     UNIQUE (source_id, path)

@@ -1,0 +1,109 @@
+//! Change detection without parsing: an index records every file it read (or found
+//! missing) and every glob it expanded; the next index re-reads just those bytes and
+//! re-expands those globs. If the fingerprint of that record is the same, nothing the
+//! repository contributes can have changed.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use greenroom_catalog::descriptor::{FileError, RepoFiles};
+use serde::{Deserialize, Serialize};
+
+/// What an index of one repository read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watch {
+    /// Every file read or looked for, by path.
+    pub files: BTreeMap<String, FileMark>,
+    /// Every glob expanded: pattern → the files it matched.
+    pub globs: BTreeMap<String, Vec<String>>,
+}
+
+impl Watch {
+    /// A short summary; equal fingerprints mean equal records.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        blake3::hash(&json).to_hex().to_string()
+    }
+
+    /// Reads the same files and expands the same globs again, giving what the record
+    /// looks like now.
+    pub fn refresh(&self, files: &dyn RepoFiles) -> Watch {
+        let recorder = Recorder::new(files);
+        for (path, mark) in &self.files {
+            let _ = recorder.read(path, mark.limit);
+        }
+        for pattern in self.globs.keys() {
+            let _ = recorder.glob(pattern);
+        }
+        recorder.into_watch()
+    }
+}
+
+/// What a read of one file gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMark {
+    /// Hash of the bytes; for a file that could not be read, what was wrong; `None` when
+    /// the file did not exist.
+    pub state: Option<String>,
+    /// The size limit of the read, so that a refresh reads under the same limit.
+    pub limit: u64,
+}
+
+/// A [`RepoFiles`] that remembers what passed through it.
+pub struct Recorder<'a> {
+    inner: &'a dyn RepoFiles,
+    watch: Mutex<Watch>,
+}
+
+impl<'a> Recorder<'a> {
+    /// Records what is read through `inner`.
+    pub fn new(inner: &'a dyn RepoFiles) -> Self {
+        Recorder {
+            inner,
+            watch: Mutex::new(Watch::default()),
+        }
+    }
+
+    /// What was recorded.
+    pub fn into_watch(self) -> Watch {
+        self.watch
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl RepoFiles for Recorder<'_> {
+    fn read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, FileError> {
+        let result = self.inner.read(path, max_bytes);
+        let state = match &result {
+            Ok(bytes) => Some(blake3::hash(bytes).to_hex().to_string()),
+            Err(FileError::NotFound(_)) => None,
+            // Unreadable files are recorded by their error, so a fix is noticed.
+            Err(e) => Some(format!("error: {e}")),
+        };
+        if let Ok(mut watch) = self.watch.lock() {
+            watch.files.insert(
+                path.to_owned(),
+                FileMark {
+                    state,
+                    limit: max_bytes,
+                },
+            );
+        }
+        result
+    }
+
+    fn glob(&self, pattern: &str) -> Result<Vec<String>, FileError> {
+        let result = self.inner.glob(pattern);
+        if let Ok(mut watch) = self.watch.lock() {
+            watch
+                .globs
+                .insert(pattern.to_owned(), result.clone().unwrap_or_default());
+        }
+        result
+    }
+
+    fn display(&self, path: &str) -> String {
+        self.inner.display(path)
+    }
+}
