@@ -57,11 +57,17 @@ pub fn discover_repos(root: &Path, limits: &DiscoveryLimits) -> io::Result<Disco
     fs::read_dir(root)?;
     let mut found = Discovery::default();
     let mut visited = HashSet::from([(root_meta.dev(), root_meta.ino())]);
+    let mut repos_seen = HashSet::new();
     // (folder, depth below root, depth below the enclosing repository)
     let mut stack: Vec<(PathBuf, usize, Option<usize>)> = vec![(root.to_owned(), 0, None)];
     while let Some((dir, depth, in_repo)) = stack.pop() {
         let is_repo = fs::symlink_metadata(dir.join(".git")).is_ok();
         let in_repo = if is_repo {
+            // A repository reached twice (through a symlink and directly) is listed once.
+            let key = fs::metadata(&dir).map(|m| (m.dev(), m.ino())).ok();
+            if key.is_some_and(|k| !repos_seen.insert(k)) {
+                continue;
+            }
             found.repos.push(dir.clone());
             Some(0)
         } else {
@@ -84,12 +90,21 @@ pub fn discover_repos(root: &Path, limits: &DiscoveryLimits) -> io::Result<Disco
                 continue;
             }
             let path = entry.path();
-            // `metadata` follows symlinks, so linked repositories are found; the visited set
-            // of (device, inode) pairs stops loops.
-            let Ok(meta) = fs::metadata(&path) else {
+            // Plain folders are known from the directory entry; symlinks are followed, so
+            // linked repositories are found, and the visited set of (device, inode) pairs
+            // stops loops.
+            let Ok(file_type) = entry.file_type() else {
                 continue;
             };
-            if meta.is_dir() && visited.insert((meta.dev(), meta.ino())) {
+            let folder = if file_type.is_dir() {
+                true
+            } else if file_type.is_symlink() {
+                fs::metadata(&path)
+                    .is_ok_and(|meta| meta.is_dir() && visited.insert((meta.dev(), meta.ino())))
+            } else {
+                false
+            };
+            if folder {
                 stack.push((path, depth + 1, in_repo.map(|d| d + 1)));
             }
         }

@@ -14,8 +14,6 @@ pub struct RepoHead {
     pub commit: Option<String>,
     /// The branch, `None` when detached.
     pub branch: Option<String>,
-    /// The URL of the `origin` remote.
-    pub remote_url: Option<String>,
 }
 
 /// Reads a repository's head. An `Err` says what is damaged.
@@ -33,9 +31,6 @@ fn fast_head(repo: &Path) -> Option<RepoHead> {
     }
     let head = fs::read_to_string(git.join("HEAD")).ok()?;
     let head = head.trim_end();
-    let remote_url = fs::read_to_string(git.join("config"))
-        .ok()
-        .and_then(|c| origin_url(&c));
     if let Some(reference) = head.strip_prefix("ref: ") {
         let branch = reference.strip_prefix("refs/heads/")?.to_owned();
         let commit = match fs::read_to_string(git.join(reference)) {
@@ -45,13 +40,11 @@ fn fast_head(repo: &Path) -> Option<RepoHead> {
         return Some(RepoHead {
             commit,
             branch: Some(branch),
-            remote_url,
         });
     }
     Some(RepoHead {
         commit: Some(valid_oid(head)?.to_owned()),
         branch: None,
-        remote_url,
     })
 }
 
@@ -79,6 +72,20 @@ fn valid_oid(text: &str) -> Option<&str> {
     (matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())).then_some(text)
 }
 
+/// The URL of the repository's `origin` remote, if it has one.
+pub fn remote_url(repo: &Path) -> Option<String> {
+    match fs::read_to_string(repo.join(".git/config")) {
+        Ok(config) => origin_url(&config),
+        Err(_) => git2::Repository::open(repo)
+            .ok()?
+            .find_remote("origin")
+            .ok()?
+            .url()
+            .ok()
+            .map(str::to_owned),
+    }
+}
+
 /// `url` of `[remote "origin"]` in a Git config file.
 fn origin_url(config: &str) -> Option<String> {
     let mut in_origin = false;
@@ -99,10 +106,6 @@ fn origin_url(config: &str) -> Option<String> {
 fn libgit2_head(repo: &Path) -> Result<RepoHead, String> {
     let damaged = |e: git2::Error| format!("{} ({})", e.message(), repo.display());
     let git = git2::Repository::open(repo).map_err(damaged)?;
-    let remote_url = git
-        .find_remote("origin")
-        .ok()
-        .and_then(|r| r.url().ok().map(str::to_owned));
     match git.head() {
         Ok(head) => Ok(RepoHead {
             commit: head.target().map(|oid| oid.to_string()),
@@ -110,7 +113,6 @@ fn libgit2_head(repo: &Path) -> Result<RepoHead, String> {
                 .is_branch()
                 .then(|| head.shorthand().ok().map(str::to_owned))
                 .flatten(),
-            remote_url,
         }),
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
             let branch = git.find_reference("HEAD").ok().and_then(|h| {
@@ -123,7 +125,6 @@ fn libgit2_head(repo: &Path) -> Result<RepoHead, String> {
             Ok(RepoHead {
                 commit: None,
                 branch,
-                remote_url,
             })
         }
         Err(e) => Err(damaged(e)),

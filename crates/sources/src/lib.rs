@@ -7,6 +7,9 @@ pub mod local;
 pub mod watch;
 
 pub use discover::{Discovery, DiscoveryLimits, discover_repos};
-pub use git_head::{RepoHead, read_head};
-pub use local::{DEFAULT_PATTERNS, FolderSettings, ScanError, ScanEvent, scan_folder, scan_repo};
+pub use git_head::{RepoHead, read_head, remote_url};
+pub use local::{
+    DEFAULT_PATTERNS, FolderPlan, FolderSettings, ScanError, ScanEvent, plan_folder, scan_folder,
+    scan_repo, scan_repos,
+};
 pub use watch::{Recorder, Watch};

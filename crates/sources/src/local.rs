@@ -2,7 +2,8 @@
 //! change, read the others, in parallel with a bounded number of threads.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use greenroom_catalog::descriptor::RepoFiles;
@@ -12,7 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::discover::{DiscoveryLimits, discover_repos};
-use crate::git_head::read_head;
+use crate::git_head::{read_head, remote_url};
 use crate::watch::{Recorder, Watch};
 
 /// Where descriptors are looked for in each repository unless a source says otherwise.
@@ -65,8 +66,93 @@ pub enum ScanError {
     },
 }
 
-/// Indexes the folder `root`: every repository found is either re-read or reported
-/// unchanged against `previous` (its repositories as the catalog last saw them).
+/// A folder's repositories, found and ready to be scanned.
+#[derive(Debug, Clone, Default)]
+pub struct FolderPlan {
+    /// Repositories to check.
+    pub repos: Vec<PathBuf>,
+    /// Problems of the folder as a whole (sub-folders that could not be searched).
+    pub problems: Vec<Problem>,
+    /// Repositories the catalog knows that could not be reached this time; they keep what
+    /// they had.
+    pub retained: Vec<RepoIndex>,
+    /// Descriptor globs to read in each repository.
+    pub patterns: Vec<String>,
+}
+
+/// Finds the repositories of the folder `root`. `previous` is what the catalog knows of
+/// them, so that repositories in folders that cannot be read now are kept.
+pub fn plan_folder(
+    root: &Path,
+    settings: &FolderSettings,
+    previous: &HashMap<String, RepoState>,
+) -> Result<FolderPlan, ScanError> {
+    let discovery =
+        discover_repos(root, &DiscoveryLimits::default()).map_err(|e| ScanError::Unreachable {
+            path: root.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    let mut plan = FolderPlan {
+        repos: discovery.repos,
+        patterns: DEFAULT_PATTERNS
+            .iter()
+            .map(|p| (*p).to_owned())
+            .chain(settings.globs.iter().cloned())
+            .collect(),
+        ..FolderPlan::default()
+    };
+    for (dir, reason) in &discovery.unreadable {
+        plan.problems.push(Problem::warning(
+            "folder-unreadable",
+            format!(
+                "could not search {}: {reason}; repositories inside it keep what they had",
+                dir.display()
+            ),
+        ));
+        for (path, state) in previous {
+            if Path::new(path).starts_with(dir) {
+                plan.retained.push(unchanged(path, state));
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// Checks every repository of a plan on `threads` threads, handing each result to `sink`
+/// as soon as it is ready (in any order).
+pub fn scan_repos(
+    plan: &FolderPlan,
+    previous: &HashMap<String, RepoState>,
+    threads: usize,
+    on_event: &(dyn Fn(ScanEvent) + Sync),
+    sink: &(dyn Fn(RepoIndex) + Sync),
+) {
+    let total = plan.repos.len();
+    let done = AtomicUsize::new(0);
+    let scan = |repo: &PathBuf| {
+        let key = repo.display().to_string();
+        let index = scan_repo(repo, &plan.patterns, previous.get(&key));
+        let changed = !matches!(index.content, RepoContent::Unchanged);
+        sink(index);
+        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+        on_event(ScanEvent::Scanned {
+            done,
+            total,
+            repo: key,
+            changed,
+        });
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(|| plan.repos.par_iter().for_each(scan)),
+        Err(_) => plan.repos.iter().for_each(scan),
+    }
+}
+
+/// Indexes the folder `root` in one go: every repository found is either re-read or
+/// reported unchanged against `previous`.
 pub fn scan_folder(
     source_id: i64,
     root: &Path,
@@ -75,60 +161,23 @@ pub fn scan_folder(
     threads: usize,
     on_event: &(dyn Fn(ScanEvent) + Sync),
 ) -> Result<SourceIndex, ScanError> {
-    let discovery =
-        discover_repos(root, &DiscoveryLimits::default()).map_err(|e| ScanError::Unreachable {
-            path: root.display().to_string(),
-            reason: e.to_string(),
-        })?;
-    let total = discovery.repos.len();
-    on_event(ScanEvent::Discovered { repos: total });
-    let patterns: Vec<String> = DEFAULT_PATTERNS
-        .iter()
-        .map(|p| (*p).to_owned())
-        .chain(settings.globs.iter().cloned())
-        .collect();
-    let done = AtomicUsize::new(0);
-    let scan = |repo: &std::path::PathBuf| {
-        let key = repo.display().to_string();
-        let index = scan_repo(repo, &patterns, previous.get(&key));
-        let changed = !matches!(index.content, RepoContent::Unchanged);
-        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
-        on_event(ScanEvent::Scanned {
-            done,
-            total,
-            repo: key,
-            changed,
-        });
-        index
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build();
-    let mut repos: Vec<RepoIndex> = match pool {
-        Ok(pool) => pool.install(|| discovery.repos.par_iter().map(scan).collect()),
-        Err(_) => discovery.repos.iter().map(scan).collect(),
-    };
-    let mut problems = Vec::new();
-    for (dir, reason) in &discovery.unreadable {
-        problems.push(Problem::warning(
-            "folder-unreadable",
-            format!(
-                "could not search {}: {reason}; repositories inside it keep what they had",
-                dir.display()
-            ),
-        ));
-        // Keep what the catalog knows of repositories that could not be reached this time.
-        for (path, state) in previous {
-            if Path::new(path).starts_with(dir) {
-                repos.push(unchanged(path, state));
-            }
+    let plan = plan_folder(root, settings, previous)?;
+    on_event(ScanEvent::Discovered {
+        repos: plan.repos.len(),
+    });
+    let repos = Mutex::new(Vec::with_capacity(plan.repos.len()));
+    scan_repos(&plan, previous, threads, on_event, &|repo| {
+        if let Ok(mut repos) = repos.lock() {
+            repos.push(repo);
         }
-    }
+    });
+    let mut repos = repos.into_inner().unwrap_or_default();
+    repos.extend(plan.retained);
     Ok(SourceIndex {
         source_id,
         repos,
         complete: true,
-        problems,
+        problems: plan.problems,
     })
 }
 
@@ -172,7 +221,7 @@ pub fn scan_repo(repo: &Path, patterns: &[String], previous: Option<&RepoState>)
         name,
         head: head.commit,
         branch: head.branch,
-        remote_url: head.remote_url,
+        remote_url: None,
         location: format!("file:{path}/"),
         fingerprint: String::new(),
         watch: String::new(),
@@ -201,6 +250,7 @@ pub fn scan_repo(repo: &Path, patterns: &[String], previous: Option<&RepoState>)
         index.watch = previous.watch.clone();
         return index;
     }
+    index.remote_url = remote_url(repo);
     let recorder = Recorder::new(&tree);
     let mut roots: Vec<String> = Vec::new();
     for pattern in patterns {

@@ -19,17 +19,39 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// A short summary; equal fingerprints mean equal records.
+    /// A short summary of the content; equal fingerprints mean equal content (file
+    /// stamps are left out: touching a file changes nothing).
     pub fn fingerprint(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        blake3::hash(&json).to_hex().to_string()
+        let mut hasher = blake3::Hasher::new();
+        for (path, mark) in &self.files {
+            hasher.update(path.as_bytes());
+            hasher.update(b"\0");
+            hasher.update(mark.state.as_deref().unwrap_or("-").as_bytes());
+            hasher.update(b"\0");
+        }
+        for (pattern, found) in &self.globs {
+            hasher.update(pattern.as_bytes());
+            for path in found {
+                hasher.update(b"\0");
+                hasher.update(path.as_bytes());
+            }
+            hasher.update(b"\n");
+        }
+        hasher.finalize().to_hex().to_string()
     }
 
     /// Reads the same files and expands the same globs again, giving what the record
-    /// looks like now.
+    /// looks like now. A file whose stamp did not change is not read again.
     pub fn refresh(&self, files: &dyn RepoFiles) -> Watch {
         let recorder = Recorder::new(files);
         for (path, mark) in &self.files {
+            if mark.stamp.is_some()
+                && files.stamp(path) == mark.stamp
+                && let Ok(mut watch) = recorder.watch.lock()
+            {
+                watch.files.insert(path.clone(), mark.clone());
+                continue;
+            }
             let _ = recorder.read(path, mark.limit);
         }
         for pattern in self.globs.keys() {
@@ -47,6 +69,9 @@ pub struct FileMark {
     pub state: Option<String>,
     /// The size limit of the read, so that a refresh reads under the same limit.
     pub limit: u64,
+    /// The file's stamp before it was read (see [`RepoFiles::stamp`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<String>,
 }
 
 /// A [`RepoFiles`] that remembers what passed through it.
@@ -74,6 +99,8 @@ impl<'a> Recorder<'a> {
 
 impl RepoFiles for Recorder<'_> {
     fn read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, FileError> {
+        // Stamped before reading: a change during the read shows as a new stamp next time.
+        let stamp = self.inner.stamp(path);
         let result = self.inner.read(path, max_bytes);
         let state = match &result {
             Ok(bytes) => Some(blake3::hash(bytes).to_hex().to_string()),
@@ -87,6 +114,7 @@ impl RepoFiles for Recorder<'_> {
                 FileMark {
                     state,
                     limit: max_bytes,
+                    stamp,
                 },
             );
         }

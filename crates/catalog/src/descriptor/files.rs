@@ -14,6 +14,12 @@ pub trait RepoFiles: Send + Sync {
     /// `{a,b}`), sorted.
     fn glob(&self, pattern: &str) -> Result<Vec<String>, FileError>;
 
+    /// A cheap summary of a file's state (size, times, inode) taken without reading it,
+    /// so that unchanged files need not be read again; `None` where there is none.
+    fn stamp(&self, _path: &str) -> Option<String> {
+        None
+    }
+
     /// How a path is shown to people, e.g. the absolute path on disk.
     fn display(&self, path: &str) -> String {
         path.to_owned()

@@ -21,40 +21,78 @@ pub(crate) struct Resolution {
 }
 
 pub(crate) fn resolve(node: &mut Node, files: &dyn RepoFiles, file: &str, out: &mut Resolution) {
-    resolve_at(node, files, file, "", out);
+    let first = out.problems.len();
+    let mut trails = Vec::new();
+    resolve_at(node, files, file, &mut Vec::new(), &mut trails, out);
+    // Field paths are rendered only for problems, after the walk.
+    for (problem, trail) in out.problems[first..].iter_mut().zip(trails) {
+        problem.field = Some(render_path(node, &trail));
+    }
 }
 
+/// Walks the tree; `trail` holds the child positions leading to `node`, and `trails`
+/// receives the trail of each problem pushed to `out`.
 fn resolve_at(
     node: &mut Node,
     files: &dyn RepoFiles,
     file: &str,
-    path: &str,
+    trail: &mut Vec<usize>,
+    trails: &mut Vec<Vec<usize>>,
     out: &mut Resolution,
 ) {
     if let Some((name, reference)) = placeholder(node) {
-        if let Some(value) = resolve_one(&name, reference, node, files, file, path, out) {
+        let before = out.problems.len();
+        if let Some(value) = resolve_one(&name, reference, node, files, file, out) {
             *node = value;
         }
+        trails.extend(std::iter::repeat_n(
+            trail.clone(),
+            out.problems.len() - before,
+        ));
         return;
     }
     match &mut node.value {
         Value::Map(entries) => {
-            for (key, value) in entries {
-                let child = if path.is_empty() {
-                    key.key_string()
-                } else {
-                    format!("{path}.{}", key.key_string())
-                };
-                resolve_at(value, files, file, &child, out);
+            for (i, (_, value)) in entries.iter_mut().enumerate() {
+                trail.push(i);
+                resolve_at(value, files, file, trail, trails, out);
+                trail.pop();
             }
         }
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                resolve_at(item, files, file, &format!("{path}[{i}]"), out);
+                trail.push(i);
+                resolve_at(item, files, file, trail, trails, out);
+                trail.pop();
             }
         }
         _ => {}
     }
+}
+
+/// `spec.definition`, `metadata.links[0]` from child positions.
+fn render_path(root: &Node, trail: &[usize]) -> String {
+    let mut path = String::new();
+    let mut node = root;
+    for &i in trail {
+        match &node.value {
+            Value::Map(entries) => {
+                let key = entries[i].0.key_string();
+                path = if path.is_empty() {
+                    key
+                } else {
+                    crate::rules::child_path(&path, &key)
+                };
+                node = &entries[i].1;
+            }
+            Value::Seq(items) => {
+                path = format!("{path}[{i}]");
+                node = &items[i];
+            }
+            _ => break,
+        }
+    }
+    path
 }
 
 /// A mapping with one `$text`/`$json`/`$yaml` key: its name and value.
@@ -74,12 +112,10 @@ fn resolve_one(
     node: &Node,
     files: &dyn RepoFiles,
     file: &str,
-    path: &str,
     out: &mut Resolution,
 ) -> Option<Node> {
     let mark = node.mark;
-    let problem =
-        |code: &str, message: String| Problem::error(code, message).at_field(path).at(mark);
+    let problem = |code: &str, message: String| Problem::error(code, message).at(mark);
     let Some(target) = reference.as_str() else {
         out.problems.push(problem(
             "placeholder",
@@ -96,7 +132,6 @@ fn resolve_one(
                 "placeholder-offline",
                 format!("{name} `{target}` points to a URL, which cannot be read offline; the value is left unresolved"),
             )
-            .at_field(path)
             .at(mark),
         );
         return None;

@@ -2,9 +2,11 @@
 //! to `greenroom validate`. Every read is confined to the folder: `..` and symlinks that
 //! lead out of it are refused, and symlink loops are reported, not followed forever.
 
+use std::collections::HashMap;
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use globset::{GlobBuilder, GlobMatcher};
 
@@ -16,16 +18,30 @@ const SKIPPED_DIRS: [&str; 4] = [".git", "node_modules", "target", ".venv"];
 const MAX_GLOB_DEPTH: usize = 16;
 
 /// A folder on disk whose files are served by repository-relative path.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WorkingTree {
     root: PathBuf,
+    /// The root with symlinks resolved, computed the first time a symlink is met.
+    real_root: OnceLock<Option<PathBuf>>,
 }
 
 impl WorkingTree {
-    /// Serves the files under `root`.
+    /// Serves the files under the folder `root`.
     pub fn new(root: &Path) -> std::io::Result<Self> {
+        let root = if root.is_absolute() {
+            root.to_owned()
+        } else {
+            std::env::current_dir()?.join(root)
+        };
+        if !fs::metadata(&root)?.is_dir() {
+            return Err(std::io::Error::new(
+                ErrorKind::NotADirectory,
+                format!("{} is not a folder", root.display()),
+            ));
+        }
         Ok(WorkingTree {
-            root: fs::canonicalize(root)?,
+            root,
+            real_root: OnceLock::new(),
         })
     }
 
@@ -34,8 +50,12 @@ impl WorkingTree {
         &self.root
     }
 
-    /// The absolute path of a repository-relative path, refusing escapes and symlinks out.
-    pub fn confine(&self, path: &str) -> Result<PathBuf, FileError> {
+    /// The absolute path of a repository-relative path and its metadata, refusing `..`,
+    /// and symlinks that lead out of the folder.
+    ///
+    /// Each component is checked with one `lstat`; only paths that do pass through a
+    /// symlink are resolved in full, which keeps re-indexing many repositories cheap.
+    pub fn confine(&self, path: &str) -> Result<(PathBuf, fs::Metadata), FileError> {
         let relative = Path::new(path);
         if relative
             .components()
@@ -43,14 +63,73 @@ impl WorkingTree {
         {
             return Err(FileError::OutsideRepository(path.to_owned()));
         }
-        let full = self.root.join(relative);
-        match fs::canonicalize(&full) {
-            Ok(real) if real.starts_with(&self.root) => Ok(real),
+        let mut current = self.root.clone();
+        let mut last = None;
+        for part in relative.components() {
+            current.push(part);
+            match fs::symlink_metadata(&current) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return self.confine_through_symlink(path);
+                }
+                Ok(meta) => last = Some(meta),
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    return Err(FileError::NotFound(path.to_owned()));
+                }
+                Err(e) => return Err(io_error(path, &e)),
+            }
+        }
+        let meta = match last {
+            Some(meta) => meta,
+            None => fs::metadata(&current).map_err(|e| io_error(path, &e))?,
+        };
+        Ok((current, meta))
+    }
+
+    fn confine_through_symlink(&self, path: &str) -> Result<(PathBuf, fs::Metadata), FileError> {
+        let real_root = self
+            .real_root
+            .get_or_init(|| fs::canonicalize(&self.root).ok());
+        let Some(real_root) = real_root else {
+            return Err(FileError::Io {
+                path: path.to_owned(),
+                reason: "the repository folder cannot be resolved".into(),
+            });
+        };
+        match fs::canonicalize(self.root.join(path)) {
+            Ok(real) if real.starts_with(real_root) => {
+                let meta = fs::metadata(&real).map_err(|e| io_error(path, &e))?;
+                Ok((real, meta))
+            }
             Ok(_) => Err(FileError::OutsideRepository(format!("{path} (a symlink)"))),
             Err(e) if e.kind() == ErrorKind::NotFound => Err(FileError::NotFound(path.to_owned())),
             Err(e) => Err(io_error(path, &e)),
         }
     }
+}
+
+/// Compiled glob matchers, by pattern: every repository of a source uses the same few
+/// patterns, and compiling one costs more than matching a whole folder.
+fn glob_matcher(pattern: &str) -> Result<GlobMatcher, FileError> {
+    static CACHE: OnceLock<Mutex<HashMap<String, GlobMatcher>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(matcher) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(matcher);
+    }
+    let matcher = GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| FileError::Io {
+            path: pattern.to_owned(),
+            reason: format!("not a valid glob: {e}"),
+        })?
+        .compile_matcher();
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() > 256 {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), matcher.clone());
+    }
+    Ok(matcher)
 }
 
 fn io_error(path: &str, e: &std::io::Error) -> FileError {
@@ -69,8 +148,7 @@ fn io_error(path: &str, e: &std::io::Error) -> FileError {
 
 impl RepoFiles for WorkingTree {
     fn read(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, FileError> {
-        let real = self.confine(path)?;
-        let metadata = fs::metadata(&real).map_err(|e| io_error(path, &e))?;
+        let (real, metadata) = self.confine(path)?;
         if metadata.is_dir() {
             return Err(FileError::Io {
                 path: path.to_owned(),
@@ -84,24 +162,28 @@ impl RepoFiles for WorkingTree {
                 limit: max_bytes,
             });
         }
-        fs::read(&real).map_err(|e| io_error(path, &e))
+        let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
+        // `take` skips the extra size query of `File::read_to_end`: the size is known.
+        fs::File::open(&real)
+            .and_then(|file| {
+                file.take(max_bytes.saturating_add(1))
+                    .read_to_end(&mut bytes)
+            })
+            .map_err(|e| io_error(path, &e))?;
+        Ok(bytes)
     }
 
     fn glob(&self, pattern: &str) -> Result<Vec<String>, FileError> {
-        let matcher: GlobMatcher = GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| FileError::Io {
-                path: pattern.to_owned(),
-                reason: format!("not a valid glob: {e}"),
-            })?
-            .compile_matcher();
+        let matcher = glob_matcher(pattern)?;
         // Start at the longest prefix without wildcards.
         let fixed: Vec<&str> = pattern
             .split('/')
             .take_while(|part| !part.contains(['*', '?', '[', '{']))
             .collect();
         let start = fixed.join("/");
+        if !start.is_empty() && !matches!(self.confine(&start), Ok((_, meta)) if meta.is_dir()) {
+            return Ok(Vec::new()); // Missing, or a symlink out of the folder.
+        }
         // Without `**`, a pattern reaches only as deep as it has segments.
         let max_depth = if pattern.contains("**") {
             MAX_GLOB_DEPTH
@@ -136,6 +218,21 @@ impl RepoFiles for WorkingTree {
         }
         found.sort();
         Ok(found)
+    }
+
+    fn stamp(&self, path: &str) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let (_, m) = self.confine(path).ok()?;
+        // The change time cannot be set by tools that preserve modification times.
+        Some(format!(
+            "{}:{}:{}.{}:{}.{}",
+            m.ino(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec()
+        ))
     }
 
     fn display(&self, path: &str) -> String {

@@ -2,7 +2,7 @@
 
 use greenroom_yaml::{Node, Value};
 
-use super::{Findings, child_path};
+use super::{FieldPath, Findings, child_path};
 use crate::model::entity_ref::EntityRef;
 use crate::model::kinds::find_kind;
 
@@ -25,7 +25,12 @@ pub(super) fn check(root: &Node, findings: &mut Findings) {
         return;
     }
     let kind_name = root.get("kind").and_then(Node::as_str).unwrap_or_default();
-    walk(root, "", kind_name == "Template", findings);
+    walk(
+        root,
+        &mut FieldPath::default(),
+        kind_name == "Template",
+        findings,
+    );
     if let Some(metadata) = root.get("metadata").filter(|m| m.as_map().is_some()) {
         misspelt_keys(metadata, "metadata", &METADATA_FIELDS, findings);
     }
@@ -44,37 +49,35 @@ pub(super) fn check(root: &Node, findings: &mut Findings) {
 }
 
 /// Flags `<<` merge keys and unrendered template expressions anywhere in the document.
-fn walk(node: &Node, path: &str, is_template: bool, findings: &mut Findings) {
+fn walk<'a>(node: &'a Node, path: &mut FieldPath<'a>, is_template: bool, findings: &mut Findings) {
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
-                let name = key.key_string();
-                let child = if path.is_empty() {
-                    name.clone()
-                } else {
-                    child_path(path, &name)
-                };
-                if name == "<<" {
+                path.push_key(key);
+                if key.as_str() == Some("<<") {
                     findings.warning(
                         "merge-key",
-                        &child,
+                        &path.render(),
                         key,
                         "YAML merge keys (`<<`) are not supported by Backstage: the merged fields will be missing; \
                          write the fields out instead",
                     );
                 }
-                walk(value, &child, is_template, findings);
+                walk(value, path, is_template, findings);
+                path.pop();
             }
         }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(item, &format!("{path}[{i}]"), is_template, findings);
+                path.push_index(i);
+                walk(item, path, is_template, findings);
+                path.pop();
             }
         }
         Value::String(text) if !is_template && (text.contains("${{") || text.contains("{%")) => {
             findings.warning(
                 "unrendered-template",
-                path,
+                &path.render(),
                 node,
                 "this value looks like an unrendered template expression; was the file copied from a template \
                  without running it?",

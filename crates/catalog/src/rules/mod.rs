@@ -89,6 +89,49 @@ pub(crate) fn index_path(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")
 }
 
+/// A field path built while walking a document; it is turned into text only when a
+/// finding needs it, which keeps walks of valid documents cheap.
+#[derive(Default)]
+pub(crate) struct FieldPath<'a> {
+    segments: Vec<Segment<'a>>,
+}
+
+enum Segment<'a> {
+    Key(std::borrow::Cow<'a, str>),
+    Index(usize),
+}
+
+impl<'a> FieldPath<'a> {
+    pub fn push_key(&mut self, key: &'a Node) {
+        let key = match key.as_str() {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(key.key_string()),
+        };
+        self.segments.push(Segment::Key(key));
+    }
+
+    pub fn push_index(&mut self, index: usize) {
+        self.segments.push(Segment::Index(index));
+    }
+
+    pub fn pop(&mut self) {
+        self.segments.pop();
+    }
+
+    /// `metadata.tags[2]`, `metadata.annotations["backstage.io/techdocs-ref"]`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Key(key) if out.is_empty() => out.push_str(key),
+                Segment::Key(key) => out = child_path(&out, key),
+                Segment::Index(i) => out = index_path(&out, *i),
+            }
+        }
+        out
+    }
+}
+
 /// A `{ $text | $json | $yaml: <url> }` placeholder left unresolved because its target
 /// cannot be read offline. It stands for a value of the right shape.
 pub(crate) fn is_unresolved_placeholder(node: &Node) -> bool {

@@ -510,11 +510,11 @@ impl Catalog {
         let key = key.to_lowercase();
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.type, 0, r.target_ref, e.kind, e.title, e.id IS NULL
-               FROM relations r LEFT JOIN entities e ON e.ref = r.target_ref AND e.active = 1
+               FROM relation_edges r LEFT JOIN entities e ON e.ref = r.target_ref AND e.active = 1
               WHERE r.source_ref = ?1
              UNION
              SELECT r.type, 1, r.source_ref, e.kind, e.title, e.id IS NULL
-               FROM relations r LEFT JOIN entities e ON e.ref = r.source_ref AND e.active = 1
+               FROM relation_edges r LEFT JOIN entities e ON e.ref = r.source_ref AND e.active = 1
               WHERE r.target_ref = ?1",
         )?;
         let rows = stmt.query_map([&key], |r| {
@@ -564,18 +564,18 @@ impl Catalog {
                  SELECT ?1
                  UNION
                  SELECT CASE WHEN r.type = 'parentOf' THEN r.target_ref ELSE r.source_ref END
-                   FROM relations r JOIN groups g
+                   FROM relation_edges r JOIN groups g
                      ON (r.type = 'parentOf' AND r.source_ref = g.ref) OR (r.type = 'childOf' AND r.target_ref = g.ref)
                ),
                owners(ref) AS (
                  SELECT ref FROM groups
                  UNION
                  SELECT CASE WHEN r.type = 'hasMember' THEN r.target_ref ELSE r.source_ref END
-                   FROM relations r JOIN groups g
+                   FROM relation_edges r JOIN groups g
                      ON (r.type = 'hasMember' AND r.source_ref = g.ref) OR (r.type = 'memberOf' AND r.target_ref = g.ref)
                  UNION
                  SELECT CASE WHEN r.type = 'memberOf' THEN r.target_ref ELSE r.source_ref END
-                   FROM relations r
+                   FROM relation_edges r
                   WHERE (r.type = 'memberOf' AND r.source_ref = ?1) OR (r.type = 'hasMember' AND r.target_ref = ?1)
                )
              SELECT {SUMMARY_COLUMNS} FROM entities e

@@ -247,16 +247,28 @@ impl Catalog {
         Ok(())
     }
 
-    /// What each repository of a source looked like when last indexed: path → fingerprint.
-    pub fn repo_fingerprints(
+    /// What each repository of a source looked like when last indexed.
+    pub fn repo_states(
         &self,
         source_id: i64,
-    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT path, fingerprint FROM repos WHERE source_id = ?1")?;
+    ) -> Result<std::collections::HashMap<String, RepoState>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT path, fingerprint, watch, head_commit, branch, name, indexed_at FROM repos WHERE source_id = ?1",
+        )?;
         let rows = stmt
-            .query_map([source_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([source_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    RepoState {
+                        fingerprint: r.get(1)?,
+                        watch: r.get(2)?,
+                        head: r.get(3)?,
+                        branch: r.get(4)?,
+                        name: r.get(5)?,
+                        indexed_at: r.get(6)?,
+                    },
+                ))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }

@@ -88,30 +88,46 @@ pub struct WriteStats {
 impl Catalog {
     /// Writes an index of one source. Readers keep seeing the previous state until the
     /// transaction commits.
-    pub fn apply(&mut self, index: &SourceIndex) -> Result<WriteStats, StoreError> {
+    pub fn apply(&mut self, index: SourceIndex) -> Result<WriteStats, StoreError> {
+        self.apply_stream(
+            index.source_id,
+            index.complete,
+            &index.problems,
+            index.repos,
+        )
+    }
+
+    /// Writes an index of one source whose repositories arrive one by one (e.g. from
+    /// scanning threads), so that writing overlaps reading. `complete` and `problems` as
+    /// in [`SourceIndex`].
+    pub fn apply_stream(
+        &mut self,
+        source_id: i64,
+        complete: bool,
+        problems: &[Problem],
+        repos: impl IntoIterator<Item = RepoIndex>,
+    ) -> Result<WriteStats, StoreError> {
         let tx = self.conn.transaction()?;
         let exists: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM sources WHERE id = ?1",
-                [index.source_id],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM sources WHERE id = ?1", [source_id], |r| {
+                r.get(0)
+            })
             .optional()?;
         if exists.is_none() {
-            return Err(StoreError::NoSuchSource(index.source_id.to_string()));
+            return Err(StoreError::NoSuchSource(source_id.to_string()));
         }
         let mut stats = WriteStats::default();
         let mut writer = Writer::new(&tx)?;
-        let stored = stored_repos(&tx, index.source_id)?;
+        let stored = stored_repos(&tx, source_id)?;
         let mut seen = HashSet::new();
-        for repo in &index.repos {
-            seen.insert(repo.path.as_str());
+        for repo in repos {
             let existing = stored.get(&repo.path);
             match (&repo.content, existing) {
                 (RepoContent::Unchanged, Some(row)) => {
                     stats.repos_unchanged += 1;
                     if row.head != repo.head || row.branch != repo.branch {
-                        tx.execute(
+                        exec(
+                            &tx,
                             "UPDATE repos SET head_commit = ?2, branch = ?3 WHERE id = ?1",
                             params![row.id, repo.head, repo.branch],
                         )?;
@@ -120,55 +136,46 @@ impl Catalog {
                 (RepoContent::Unchanged, None) => {} // Never stored: nothing to keep.
                 (RepoContent::Read { files, problems }, _) => {
                     stats.repos_read += 1;
-                    let repo_id = upsert_repo(&tx, index.source_id, repo, existing.map(|r| r.id))?;
-                    stats.files_changed += write_files(
-                        &tx,
-                        &mut writer,
-                        index.source_id,
-                        repo_id,
-                        &repo.location,
-                        files,
-                    )?;
-                    replace_problems(
-                        &tx,
-                        index.source_id,
-                        Some(repo_id),
-                        None,
-                        problems.iter().map(|p| (None, None, p)),
-                    )?;
+                    let repo_id = upsert_repo(&tx, source_id, &repo, existing.map(|r| r.id))?;
+                    stats.files_changed +=
+                        write_files(&tx, &mut writer, source_id, repo_id, &repo.location, files)?;
+                    let problems = problems.iter().map(|p| (None, None, p));
+                    replace_problems(&tx, source_id, Some(repo_id), None, problems)?;
                 }
             }
+            seen.insert(repo.path);
         }
-        if index.complete {
+        if complete {
             for (path, row) in &stored {
-                if !seen.contains(path.as_str()) {
+                if !seen.contains(path) {
                     stats.repos_removed += 1;
                     for entity_id in ids(&tx, "SELECT id FROM entities WHERE repo_id = ?1", row.id)?
                     {
                         writer.delete_entity(entity_id)?;
                     }
-                    tx.execute("DELETE FROM repos WHERE id = ?1", [row.id])?;
+                    exec(&tx, "DELETE FROM repos WHERE id = ?1", [row.id])?;
                 }
             }
         }
         replace_problems(
             &tx,
-            index.source_id,
+            source_id,
             None,
             None,
-            index.problems.iter().map(|p| (None, None, p)),
+            problems.iter().map(|p| (None, None, p)),
         )?;
         let settled = writer.finish()?;
         (stats.added, stats.updated, stats.removed) =
             (settled.added, settled.updated, settled.removed);
         let mut changed = settled.rows;
         if stats.repos_read > 0 || stats.repos_removed > 0 {
-            changed.push(("source".to_owned(), index.source_id.to_string()));
+            changed.push(("source".to_owned(), source_id.to_string()));
         }
         super::changes::record(&tx, &changed)?;
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE sources SET indexed_at = ?2, index_error = NULL WHERE id = ?1",
-            params![index.source_id, now_millis()],
+            params![source_id, now_millis()],
         )?;
         tx.commit()?;
         Ok(stats)
@@ -214,14 +221,14 @@ fn upsert_repo(
 ) -> rusqlite::Result<i64> {
     let now = now_millis();
     if let Some(id) = existing {
-        tx.execute(
+        exec(tx,
             "UPDATE repos SET name = ?2, head_commit = ?3, branch = ?4, remote_url = ?5, location = ?6,
                               fingerprint = ?7, indexed_at = ?8, watch = ?9 WHERE id = ?1",
             params![id, repo.name, repo.head, repo.branch, repo.remote_url, repo.location, repo.fingerprint, now, repo.watch],
         )?;
         return Ok(id);
     }
-    tx.execute(
+    exec(tx,
         "INSERT INTO repos (source_id, path, name, head_commit, branch, remote_url, location, fingerprint, indexed_at, watch)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -262,14 +269,16 @@ fn write_files(
         let file_id = match stored.get(&file.path) {
             Some((_, hash)) if *hash == file.content_hash => continue,
             Some((id, _)) => {
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE files SET content_hash = ?2 WHERE id = ?1",
                     params![id, file.content_hash],
                 )?;
                 *id
             }
             None => {
-                tx.execute(
+                exec(
+                    tx,
                     "INSERT INTO files (repo_id, path, content_hash) VALUES (?1, ?2, ?3)",
                     params![repo_id, file.path, file.content_hash],
                 )?;
@@ -296,7 +305,7 @@ fn write_files(
             for entity_id in ids(tx, "SELECT id FROM entities WHERE file_id = ?1", *id)? {
                 writer.delete_entity(entity_id)?;
             }
-            tx.execute("DELETE FROM files WHERE id = ?1", [id])?;
+            exec(tx, "DELETE FROM files WHERE id = ?1", [id])?;
         }
     }
     Ok(changed)
@@ -317,18 +326,18 @@ fn replace_problems<'p>(
         (None, None) => ("source_id = ?1 AND repo_id IS NULL", source_id),
     };
     let problems: Vec<_> = problems.collect();
-    let stored: i64 = tx.query_row(
-        &format!("SELECT count(*) FROM problems WHERE {scope} AND code != 'conflict'"),
-        [key],
-        |r| r.get(0),
-    )?;
-    if stored == 0 && problems.is_empty() {
+    let stored: bool = tx
+        .prepare_cached(&format!(
+            "SELECT EXISTS (SELECT 1 FROM problems WHERE {scope} AND code != 'conflict')"
+        ))?
+        .query_row([key], |r| r.get(0))?;
+    if !stored && problems.is_empty() {
         return Ok(());
     }
-    tx.execute(
-        &format!("DELETE FROM problems WHERE {scope} AND code != 'conflict'"),
-        [key],
-    )?;
+    tx.prepare_cached(&format!(
+        "DELETE FROM problems WHERE {scope} AND code != 'conflict'"
+    ))?
+    .execute([key])?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO problems (source_id, repo_id, file_id, document, entity_ref, severity, code, field, line, col, message)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -421,7 +430,8 @@ impl<'t, 'c> Writer<'t, 'c> {
             kept.insert(key.clone());
             match stored.get(&key) {
                 Some((_, old)) if *old == hash => {
-                    self.tx.execute(
+                    exec(
+                        self.tx,
                         "UPDATE entities SET document = ?2, line = ?3 WHERE file_id = ?1 AND ref = ?4",
                         params![site.file_id, read.document as i64, read.line, key],
                     )?;
@@ -456,7 +466,7 @@ impl<'t, 'c> Writer<'t, 'c> {
             .prepare_cached(
                 "INSERT INTO entities (ref, kind, namespace, name, title, description, spec_type, lifecycle, owner_ref,
                      system_ref, tags, source_id, repo_id, file_id, document, line, active, hash, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 0, ?17, ?18)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?19, ?17, ?18)",
             )?
             .execute(params![
                 key,
@@ -476,14 +486,15 @@ impl<'t, 'c> Writer<'t, 'c> {
                 read.document as i64,
                 read.line,
                 hash,
-                body
+                body,
+                !claimed
             ])?;
         let id = self.tx.last_insert_rowid();
         if claimed {
             self.pending.entry(key).or_insert(false);
         } else {
             // The common case: nobody else defines it, so it is shown at once.
-            self.activate(id, entity)?;
+            self.add_derived(id, entity)?;
             self.changed.entry(key).or_insert(false);
         }
         Ok(())
@@ -541,7 +552,8 @@ impl<'t, 'c> Writer<'t, 'c> {
 
     /// Deletes a definition; if it was shown, another definition of the ref may take over.
     pub(super) fn delete_entity(&mut self, id: i64) -> Result<(), StoreError> {
-        let (key, active): (String, bool) = self.tx.query_row(
+        let (key, active): (String, bool) = query_one(
+            self.tx,
             "SELECT ref, active FROM entities WHERE id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -624,7 +636,8 @@ impl<'t, 'c> Writer<'t, 'c> {
                 ])?;
         }
         if !winner.active {
-            let body: String = self.tx.query_row(
+            let body: String = query_one(
+                self.tx,
                 "SELECT body FROM entities WHERE id = ?1",
                 [winner.id],
                 |r| r.get(0),
@@ -673,24 +686,25 @@ impl<'t, 'c> Writer<'t, 'c> {
     }
 
     fn activate(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
-        let tx = self.tx;
-        tx.prepare_cached("UPDATE entities SET active = 1 WHERE id = ?1")?
+        self.tx
+            .prepare_cached("UPDATE entities SET active = 1 WHERE id = ?1")?
             .execute([id])?;
+        self.add_derived(id, entity)
+    }
+
+    /// Tags, relations and the search row of a shown entity.
+    fn add_derived(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
+        let tx = self.tx;
         let mut tag = tx
-            .prepare_cached("INSERT OR IGNORE INTO entity_tags (tag, entity_id) VALUES (?1, ?2)")?;
+            .prepare_cached("INSERT OR IGNORE INTO entity_tags (entity_id, tag) VALUES (?1, ?2)")?;
         for t in &entity.metadata.tags {
-            tag.execute(params![t, id])?;
+            tag.execute(params![id, t])?;
         }
-        let mut relation =
-            tx.prepare_cached("INSERT INTO relations (entity_id, source_ref, type, target_ref) VALUES (?1, ?2, ?3, ?4)")?;
-        let source = entity.entity_ref().key();
+        let mut relation = tx.prepare_cached(
+            "INSERT OR IGNORE INTO relations (entity_id, type, target_ref) VALUES (?1, ?2, ?3)",
+        )?;
         for r in declared_relations(entity) {
-            relation.execute(params![
-                id,
-                source,
-                r.relation_type.as_str(),
-                r.target.key()
-            ])?;
+            relation.execute(params![id, r.relation_type.as_str(), r.target.key()])?;
         }
         tx.prepare_cached("INSERT INTO entity_search (rowid, name, title, description, body) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![
@@ -769,4 +783,23 @@ fn search_text(entity: &Entity) -> String {
         }
     }
     text.join(" ")
+}
+
+/// Runs a statement through the statement cache: the same few statements run for every
+/// repository, file and entity.
+fn exec(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+fn query_one<T>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, row)
 }

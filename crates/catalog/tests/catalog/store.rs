@@ -125,7 +125,7 @@ fn index(
     repos: Vec<RepoIndex>,
 ) -> greenroom_catalog::store::WriteStats {
     catalog
-        .apply(&SourceIndex {
+        .apply(SourceIndex {
             source_id,
             repos,
             complete: true,
@@ -569,4 +569,43 @@ fn readers_are_not_blocked_by_a_writer() {
         "the reader waited for the writer"
     );
     writer.execute_batch("ROLLBACK").expect("rollback");
+}
+
+#[test]
+fn searches_matching_thousands_stay_bounded_and_list_names_first() {
+    let org = Org::new();
+    let many: Vec<String> = (0..1600)
+        .map(|i| {
+            component(&format!("svc-{i:04}"), "")
+                .replace(&format!("The svc-{i:04} service"), "A common thing")
+        })
+        .collect();
+    org.write("big", "catalog-info.yaml", &many.join("---\n"));
+    org.write(
+        "other",
+        "catalog-info.yaml",
+        &component("search-api", "").replace("The search-api service", "A common thing"),
+    );
+    let mut catalog = open(&org);
+    let source = folder(&mut catalog, "/big", "big");
+    index(
+        &mut catalog,
+        source,
+        vec![org.repo("big"), org.repo("other")],
+    );
+    let names: Vec<String> = catalog
+        .search("s", 5)
+        .expect("search")
+        .into_iter()
+        .map(|h| h.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["search-api", "svc-0000", "svc-0001", "svc-0002", "svc-0003"]
+    );
+    assert_eq!(catalog.search("common", 20).expect("search").len(), 20);
+    assert_eq!(
+        catalog.search("svc-1599", 3).expect("search")[0].name,
+        "svc-1599"
+    );
 }

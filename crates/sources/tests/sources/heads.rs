@@ -34,7 +34,7 @@ fn heads_are_read_as_git_sees_them() {
         (Some(first.as_str()), Some("main"))
     );
     assert_eq!(
-        head.remote_url.as_deref(),
+        greenroom_sources::remote_url(&repo_dir).as_deref(),
         Some("https://git.example.com/org/r.git")
     );
 

@@ -65,31 +65,31 @@ CREATE TABLE entities (
 CREATE UNIQUE INDEX entities_one_active ON entities(ref) WHERE active = 1;
 CREATE INDEX entities_ref ON entities(ref);
 CREATE INDEX entities_file ON entities(file_id);
-CREATE INDEX entities_source ON entities(source_id);
-CREATE INDEX entities_kind ON entities(lower(kind), name) WHERE active = 1;
-CREATE INDEX entities_owner ON entities(owner_ref) WHERE active = 1;
-CREATE INDEX entities_system ON entities(system_ref) WHERE active = 1;
+-- Names: prefix search and sorting. Other filters scan, which is fast at catalog sizes and
+-- keeps indexing cheap.
 CREATE INDEX entities_name ON entities(name COLLATE NOCASE) WHERE active = 1;
 
 -- Tags of active entities, for filtering.
 CREATE TABLE entity_tags (
-    tag       TEXT    NOT NULL,
     entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
-    PRIMARY KEY (tag, entity_id)
+    tag       TEXT    NOT NULL,
+    PRIMARY KEY (entity_id, tag)
 ) WITHOUT ROWID;
-CREATE INDEX entity_tags_entity ON entity_tags(entity_id);
 
 -- Relations declared by active entities, stored once in their declared direction; the
 -- inverse is derived when read. A target that is not in the catalog is kept ("missing").
 CREATE TABLE relations (
     entity_id  INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
-    source_ref TEXT    NOT NULL,
     type       TEXT    NOT NULL,
-    target_ref TEXT    NOT NULL
-);
-CREATE INDEX relations_source ON relations(source_ref);
+    target_ref TEXT    NOT NULL,
+    PRIMARY KEY (entity_id, type, target_ref)
+) WITHOUT ROWID;
 CREATE INDEX relations_target ON relations(target_ref);
-CREATE INDEX relations_entity ON relations(entity_id);
+
+-- Relations with the declaring entity's ref as their source.
+CREATE VIEW relation_edges AS
+    SELECT e.ref AS source_ref, r.type AS type, r.target_ref AS target_ref
+      FROM relations r JOIN entities e ON e.id = r.entity_id;
 
 -- Problems found while indexing: per document, per file, per repository or per source.
 CREATE TABLE problems (
@@ -116,7 +116,7 @@ CREATE VIRTUAL TABLE entity_search USING fts5(
     content = '',
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '1 2 3'
+    prefix = '2 3'
 );
 
 -- What changed, for windows and watchers that want to catch up.

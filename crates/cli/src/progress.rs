@@ -1,0 +1,75 @@
+//! A progress bar for indexing, drawn only when a person is watching (stdout is a
+//! terminal); scripts and CI get clean output.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use greenroom::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Draws index progress on the terminal.
+pub struct IndexBar {
+    bar: Mutex<Option<ProgressBar>>,
+    enabled: bool,
+}
+
+impl IndexBar {
+    /// A bar if stdout is a terminal, otherwise a silent sink.
+    pub fn new() -> Self {
+        IndexBar {
+            bar: Mutex::new(None),
+            enabled: std::io::stdout().is_terminal(),
+        }
+    }
+
+    /// Handles one progress event.
+    pub fn update(&self, event: Progress) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut slot) = self.bar.lock() else {
+            return;
+        };
+        match event {
+            Progress::SourceStarted {
+                name,
+                position,
+                count,
+                ..
+            } => {
+                let bar = ProgressBar::new_spinner()
+                    .with_message(format!("[{position}/{count}] {name}: finding repositories"));
+                bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                *slot = Some(bar);
+            }
+            Progress::Discovered { repos, .. } => {
+                if let Some(bar) = slot.as_ref() {
+                    bar.set_length(repos as u64);
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner} {msg} [{bar:30}] {pos}/{len} repositories ({eta})",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                    );
+                    bar.set_message(bar.message().replace(": finding repositories", ""));
+                }
+            }
+            Progress::Scanned { done, .. } => {
+                if let Some(bar) = slot.as_ref() {
+                    bar.set_position(done as u64);
+                }
+            }
+            Progress::Writing { .. } => {
+                if let Some(bar) = slot.as_ref() {
+                    bar.set_message(format!("{}: writing", bar.message()));
+                }
+            }
+            Progress::SourceFinished { .. } => {
+                if let Some(bar) = slot.take() {
+                    bar.finish_and_clear();
+                }
+            }
+        }
+    }
+}

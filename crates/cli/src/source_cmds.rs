@@ -1,0 +1,166 @@
+//! `greenroom source ...`, `greenroom index` and `greenroom demo`.
+
+use std::process::ExitCode;
+
+use greenroom::demo::{DemoOptions, generate};
+use greenroom::{Greenroom, IndexReport};
+
+use crate::args::{DemoArgs, IndexArgs, SourceCommand};
+use crate::progress::IndexBar;
+use crate::render::{ago, json, table};
+
+pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SourceCommand::Add {
+            folder,
+            globs,
+            no_index,
+        } => {
+            let source = greenroom.add_folder(&folder, &globs)?;
+            crate::out!(
+                "Added source {} ({}) as #{}.",
+                source.name,
+                source.target,
+                source.id
+            );
+            if !no_index {
+                let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
+                print_reports(&reports);
+            }
+        }
+        SourceCommand::List(args) => {
+            let sources = greenroom.catalog().sources()?;
+            if args.json {
+                json(&sources)?;
+            } else if sources.is_empty() {
+                crate::out!(
+                    "No sources yet. Add a folder of Git repositories with `greenroom source add <folder>`."
+                );
+            } else {
+                let rows: Vec<Vec<String>> = sources
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            s.id.to_string(),
+                            s.name.clone(),
+                            s.kind.as_str().to_owned(),
+                            s.repo_count.to_string(),
+                            s.entity_count.to_string(),
+                            format!("{}/{}", s.error_count, s.warning_count),
+                            s.index_error
+                                .as_ref()
+                                .map_or_else(|| ago(s.indexed_at), |e| format!("failed: {e}")),
+                            s.target.clone(),
+                        ]
+                    })
+                    .collect();
+                table(
+                    &[
+                        "ID", "NAME", "KIND", "REPOS", "ENTITIES", "ERR/WARN", "INDEXED", "TARGET",
+                    ],
+                    &rows,
+                );
+            }
+        }
+        SourceCommand::Remove { source } => {
+            let removed = greenroom.remove_source(&source)?;
+            crate::out!(
+                "Removed source {} and its {} entities.",
+                removed.name,
+                removed.entity_count
+            );
+        }
+        SourceCommand::Priority { source, priority } => {
+            let record = greenroom.catalog().find_source(&source)?;
+            greenroom
+                .catalog_mut()
+                .set_source_priority(record.id, priority)?;
+            crate::out!("Source {} now has priority {priority}.", record.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn index(greenroom: &mut Greenroom, args: &IndexArgs) -> anyhow::Result<ExitCode> {
+    if greenroom.catalog().sources()?.is_empty() {
+        anyhow::bail!(
+            "there are no sources to index; add one with `greenroom source add <folder>`"
+        );
+    }
+    let reports = index_with_bar(greenroom, args.source.as_deref())?;
+    if args.json {
+        json(&reports)?;
+    } else {
+        print_reports(&reports);
+    }
+    let failed = reports.iter().any(|r| r.error.is_some());
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn demo(greenroom: &mut Greenroom, args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| greenroom.dir().join("demo-org"));
+    let summary = generate(
+        &out,
+        &DemoOptions {
+            repos: args.repos,
+            ..DemoOptions::default()
+        },
+    )?;
+    crate::out!(
+        "Generated a demo organisation in {}: {} repositories, {} entities, {} broken on purpose.",
+        out.display(),
+        summary.repos,
+        summary.entities,
+        summary.broken
+    );
+    if !args.no_index {
+        let source = greenroom.add_folder(&out, &[])?;
+        let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
+        print_reports(&reports);
+        crate::out!(
+            "Try: greenroom ls --kind component | greenroom search payments | greenroom problems"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn index_with_bar(
+    greenroom: &mut Greenroom,
+    source: Option<&str>,
+) -> anyhow::Result<Vec<IndexReport>> {
+    let bar = IndexBar::new();
+    Ok(greenroom.index(source, &|event| bar.update(event))?)
+}
+
+fn print_reports(reports: &[IndexReport]) {
+    for r in reports {
+        if let Some(error) = &r.error {
+            crate::out!("{}: not indexed: {error}", r.name);
+            continue;
+        }
+        let s = &r.stats;
+        let changes = if s.added + s.updated + s.removed == 0 {
+            "no changes".to_owned()
+        } else {
+            format!(
+                "{} added, {} updated, {} removed",
+                s.added, s.updated, s.removed
+            )
+        };
+        crate::out!(
+            "{}: {} repositories ({} read, {} unchanged), {changes} in {} ms",
+            r.name,
+            r.repos,
+            s.repos_read,
+            s.repos_unchanged,
+            r.millis
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! The Greenroom facade: open a data folder, manage sources, index them with progress, and
+//! ask the catalog. The desktop app, the CLI and the end-to-end tests all go through it.
+
+pub mod demo;
+mod error;
+mod indexing;
+mod refs;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, ErrorCode};
+pub use greenroom_catalog as catalog;
+pub use indexing::{IndexReport, Progress};
+
+use greenroom_catalog::Catalog;
+use greenroom_catalog::store::{NewSource, SourceKind, SourceRecord};
+use greenroom_sources::FolderSettings;
+
+/// The environment variable that overrides the data folder.
+pub const DATA_DIR_ENV: &str = "GREENROOM_DATA_DIR";
+/// The catalog's file name inside the data folder.
+pub const CATALOG_FILE: &str = "catalog.db";
+
+/// The data folder: `flag` if given, else `$GREENROOM_DATA_DIR`, else the platform's data
+/// folder (`~/.local/share/greenroom` on Linux).
+pub fn data_dir(flag: Option<&Path>) -> Result<PathBuf, Error> {
+    if let Some(dir) = flag {
+        return Ok(dir.to_owned());
+    }
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("dev", "greenroom", "greenroom")
+        .map(|dirs| dirs.data_dir().to_owned())
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "cannot tell where to keep data; set {DATA_DIR_ENV} or pass --data-dir"
+            ))
+        })
+}
+
+/// An open Greenroom data folder.
+pub struct Greenroom {
+    dir: PathBuf,
+    catalog: Catalog,
+}
+
+impl Greenroom {
+    /// Opens (creating if needed) the data folder and its catalog.
+    pub fn open(dir: &Path) -> Result<Greenroom, Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+        let catalog = Catalog::open(&dir.join(CATALOG_FILE))?;
+        Ok(Greenroom {
+            dir: dir.to_owned(),
+            catalog,
+        })
+    }
+
+    /// Opens an existing data folder for reading only; works while another process writes.
+    pub fn open_read_only(dir: &Path) -> Result<Greenroom, Error> {
+        let path = dir.join(CATALOG_FILE);
+        if !path.exists() {
+            return Self::open(dir);
+        }
+        Ok(Greenroom {
+            dir: dir.to_owned(),
+            catalog: Catalog::open_read_only(&path)?,
+        })
+    }
+
+    /// The data folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The catalog, for queries.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The catalog, for writes.
+    pub fn catalog_mut(&mut self) -> &mut Catalog {
+        &mut self.catalog
+    }
+
+    /// Adds a folder of repositories as a source. `globs` are extra descriptor patterns
+    /// inside each repository.
+    pub fn add_folder(&mut self, folder: &Path, globs: &[String]) -> Result<SourceRecord, Error> {
+        let folder = std::fs::canonicalize(folder).map_err(|e| Error::io(folder, &e))?;
+        if !folder.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{} is not a folder",
+                folder.display()
+            )));
+        }
+        let name = folder.file_name().map_or_else(
+            || folder.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let settings = FolderSettings {
+            globs: globs.to_vec(),
+        };
+        Ok(self.catalog.add_source(&NewSource {
+            kind: SourceKind::Folder,
+            target: folder.display().to_string(),
+            name,
+            settings: serde_json::to_value(settings).unwrap_or_default(),
+            priority: 100,
+        })?)
+    }
+
+    /// Removes a source (by id, folder or name) and everything it contributed.
+    pub fn remove_source(&mut self, source: &str) -> Result<SourceRecord, Error> {
+        let record = self.catalog.find_source(source)?;
+        self.catalog.remove_source(record.id)?;
+        Ok(record)
+    }
+}
