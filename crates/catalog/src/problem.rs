@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How bad a problem is.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -23,6 +24,7 @@ impl Severity {
 }
 
 /// One problem in one document (or in a file as a whole).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Error or warning.

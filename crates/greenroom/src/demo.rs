@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 
 /// How big a demo to make.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoOptions {
     /// Service repositories (plus one repository holding the organisation).
@@ -36,6 +37,7 @@ impl Default for DemoOptions {
 }
 
 /// What was generated.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoSummary {
     /// The folder holding the repositories.

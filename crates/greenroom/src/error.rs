@@ -7,6 +7,7 @@ use greenroom_sources::ScanError;
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure, for front ends that react differently (mirrored in TypeScript).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorCode {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Greenroom};
 
 /// What an index is doing, for progress bars and events.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "kind",
@@ -65,6 +66,7 @@ pub enum Progress {
 }
 
 /// What indexing one source did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IndexReport {

@@ -14,6 +14,7 @@ use crate::Error;
 const FOLDER_PATTERN: &str = "**/catalog-info.{yaml,yml}";
 
 /// The verdict on a set of files.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ValidationReport {
     /// Every file checked, in order.
@@ -34,6 +35,7 @@ impl ValidationReport {
 }
 
 /// One file's verdict.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidatedFile {
     /// The file, as given or relative to the current folder.

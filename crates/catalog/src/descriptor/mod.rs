@@ -49,6 +49,7 @@ pub struct ReadEntity {
 }
 
 /// A problem in a file, and the document it belongs to.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileProblem {
     /// Index of the document, from 0; `None` for the file as a whole.

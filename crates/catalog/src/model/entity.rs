@@ -9,6 +9,7 @@ use super::entity_ref::{DEFAULT_NAMESPACE, EntityRef};
 
 /// A catalog entity: the document a descriptor file holds, after placeholders were resolved
 /// and the default namespace filled in.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entity {
@@ -24,6 +25,7 @@ pub struct Entity {
 }
 
 /// The metadata every entity carries.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
     /// Unique within kind and namespace.
@@ -55,6 +57,7 @@ pub struct Metadata {
 }
 
 /// A link from `metadata.links`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     /// An absolute URL.

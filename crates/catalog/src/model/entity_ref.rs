@@ -12,6 +12,7 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 ///
 /// Two references are the same entity when their [`EntityRef::key`]s are equal: Backstage
 /// compares all three parts case-insensitively.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EntityRef {
     /// The kind, e.g. `Component`.

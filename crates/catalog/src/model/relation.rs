@@ -7,6 +7,7 @@ use super::entity_ref::EntityRef;
 use super::kinds::find_kind;
 
 /// A well-known relation type. Each has an inverse; the catalog stores both directions.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RelationType {
@@ -112,6 +113,7 @@ impl std::fmt::Display for RelationType {
 }
 
 /// A directed relation between two entities.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Relation {
     /// Where the relation starts.

@@ -12,6 +12,7 @@ const MAX_ROWS_PER_WRITE: usize = 1000;
 const KEEP_ROWS: i64 = 20_000;
 
 /// What changed after a sequence number.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeBatch {
     /// The newest sequence number; pass it to the next call.

@@ -11,6 +11,7 @@ use crate::model::relation::RelationType;
 const MAX_NODES: usize = 400;
 
 /// An entity in a graph.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GraphNode {
     /// Canonical ref.
@@ -26,6 +27,7 @@ pub struct GraphNode {
 }
 
 /// A relation in a graph, in the direction it was declared.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct GraphEdge {
     /// Where it starts.
@@ -38,6 +40,7 @@ pub struct GraphEdge {
 }
 
 /// An entity's neighbourhood.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Graph {
     /// The entity asked about.

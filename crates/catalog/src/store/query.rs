@@ -15,6 +15,7 @@ use crate::model::relation::RelationType;
 use crate::problem::{Problem, Severity};
 
 /// An entity as the catalog shows it, with where it comes from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntityRecord {
     /// Canonical ref, e.g. `component:default/payments`.
@@ -32,6 +33,7 @@ pub struct EntityRecord {
 }
 
 /// Where an entity was read from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityLocation {
     /// The repository: an absolute folder path or a URL.
@@ -51,6 +53,7 @@ pub struct EntityLocation {
 }
 
 /// One row of an entity list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntitySummary {
     /// Canonical ref.
@@ -83,6 +86,7 @@ pub struct EntitySummary {
 }
 
 /// What to sort lists by.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortField {
@@ -119,6 +123,7 @@ impl SortField {
 
 /// Filters, sort and page of an entity list. Values within one filter are alternatives;
 /// filters combine with AND. Matching ignores case.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct EntityQuery {
@@ -153,6 +158,7 @@ pub struct EntityQuery {
 }
 
 /// A page of an entity list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityPage {
     /// The rows.
@@ -162,6 +168,7 @@ pub struct EntityPage {
 }
 
 /// How many entities have a value, for a filter's choices.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FacetCount {
     /// The value.
@@ -171,6 +178,7 @@ pub struct FacetCount {
 }
 
 /// The choices of every filter, each counted with the other filters applied.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facets {
     /// Kinds.
@@ -192,6 +200,7 @@ pub struct Facets {
 }
 
 /// An entity related to another, seen from that other.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Related {
     /// The relation from the entity asked about to this one.
@@ -208,6 +217,7 @@ pub struct Related {
 }
 
 /// Which problems to list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ProblemQuery {
@@ -222,6 +232,7 @@ pub struct ProblemQuery {
 }
 
 /// A stored problem with its place.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProblemRecord {
     /// The source.
@@ -242,6 +253,7 @@ pub struct ProblemRecord {
 }
 
 /// Counts for a summary.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogStats {
     /// Entities shown.

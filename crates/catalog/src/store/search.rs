@@ -9,6 +9,7 @@ use super::{Catalog, StoreError};
 const WEIGHTS: &str = "10.0, 6.0, 2.0, 1.0";
 
 /// A search result.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
     /// Canonical ref.

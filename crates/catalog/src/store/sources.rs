@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Catalog, StoreError, now_millis};
 
 /// A repository as the last index left it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoState {
     /// Summary of what was read.
@@ -23,6 +24,7 @@ pub struct RepoState {
 }
 
 /// What kind of place a source reads from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
@@ -73,6 +75,7 @@ pub struct NewSource {
 }
 
 /// A source as stored, with counts of what it contributes.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceRecord {
     /// Stable id.

@@ -67,6 +67,7 @@ pub enum RepoContent {
 }
 
 /// What a write changed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WriteStats {
     /// Entities the catalog shows that it did not before.
