@@ -219,7 +219,7 @@ impl AuthConfig {
 
     /// Name of the keyring entry holding this configuration's refresh token. It names the
     /// authority, tenant and app, so changing any of them never reuses another sign-in.
-    pub(crate) fn keyring_user(&self) -> String {
+    pub fn keyring_user(&self) -> String {
         format!(
             "refresh-token:{}@{}/{}",
             self.client_id.trim(),

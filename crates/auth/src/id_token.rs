@@ -178,10 +178,11 @@ fn check(
     if !expected.config.tenant_allowed(&tid) {
         return Err(IdTokenError::TenantNotAllowed { tid });
     }
-    if let Some(nbf) = extra.nbf {
-        if nbf > (Utc::now() + skew).timestamp() {
-            return Err(IdTokenError::NotYetValid);
-        }
+    if extra
+        .nbf
+        .is_some_and(|nbf| nbf > (Utc::now() + skew).timestamp())
+    {
+        return Err(IdTokenError::NotYetValid);
     }
     let oid = extra.oid.clone().ok_or(IdTokenError::MissingClaim {
         claim: "oid",

@@ -57,6 +57,9 @@ const control = {
   pollsTooFast: 0,
   devicePolls: 0,
   tokenRequests: 0,
+  jwksRequests: 0,
+  lastCodeRedemption: null,
+  lastTokens: null,
 };
 
 function publicJwk(jwk) {
@@ -160,6 +163,7 @@ provider.use(async (ctx, next) => {
     if (MULTI_TENANT.has(mount)) ctx.body = { ...ctx.body, issuer: `${base}/{tenantid}/v2.0` };
   }
 
+  if (route === 'jwks') control.jwksRequests += 1;
   if (route === 'jwks' && control.publishRotatedKey) {
     ctx.body = { keys: [...ctx.body.keys, publicJwk(rotatedKey)] };
   }
@@ -175,6 +179,11 @@ provider.use(async (ctx, next) => {
 
   if (route === 'token') {
     control.tokenRequests += 1;
+    if (ctx.oidc.params?.grant_type === 'authorization_code') {
+      // What an eavesdropper on the token request would have seen, for the code replay test.
+      const { code, code_verifier: codeVerifier, redirect_uri: redirectUri } = ctx.oidc.params;
+      control.lastCodeRedemption = { code, code_verifier: codeVerifier, redirect_uri: redirectUri };
+    }
     if (isDevicePoll()) {
       control.devicePolls += 1;
       const code = ctx.oidc.params.device_code;
@@ -198,6 +207,11 @@ provider.use(async (ctx, next) => {
         entraError(ctx, 400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.');
         return;
       }
+    }
+    if (ctx.status === 200 && ctx.body?.access_token) {
+      // Issued tokens, so the redaction test can search logs for them.
+      const { access_token: accessToken, refresh_token: refreshToken, id_token: idToken } = ctx.body;
+      control.lastTokens = { access_token: accessToken, refresh_token: refreshToken, id_token: idToken };
     }
     if (ctx.status === 200 && ctx.body?.id_token && control.tamper) {
       const { claims = {}, key = 'provider' } = control.tamper;
@@ -286,6 +300,9 @@ async function testControl(req, res, url) {
     pollsTooFast: control.pollsTooFast,
     devicePolls: control.devicePolls,
     tokenRequests: control.tokenRequests,
+    jwksRequests: control.jwksRequests,
+    lastCodeRedemption: control.lastCodeRedemption,
+    lastTokens: control.lastTokens,
     kid: providerKey.kid,
   });
 }
@@ -312,6 +329,8 @@ server.on('request', (req, res) => {
   if (path === '/oauth2/v2.0/authorize') {
     // OIDC Core drops offline_access without prompt=consent; Entra needs no prompt, so the
     // provider is told what Entra would do anyway.
+    // Entra's `select_account` is not an OIDC Core prompt; the scripted user has one account.
+    if (url.searchParams.get('prompt') === 'select_account') url.searchParams.delete('prompt');
     const scope = url.searchParams.get('scope') ?? '';
     if (scope.split(' ').includes('offline_access') && !url.searchParams.has('prompt')) {
       url.searchParams.set('prompt', 'consent');
@@ -323,5 +342,7 @@ server.on('request', (req, res) => {
   return providerCallback(req, res);
 });
 
+// The test harness may stop reading after the ready line; never die of a closed pipe.
+process.stdout.on('error', () => {});
 process.stdout.write(`${JSON.stringify({ ready: true, port, issuer, tenant: TENANT, client_id: CLIENT_ID })}\n`);
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
