@@ -66,8 +66,24 @@ pub enum KeyringError {
 /// The refresh-token store: the OS keyring when there is one, else memory only.
 #[derive(Clone, Debug)]
 pub struct TokenStore {
-    keyring: Option<Arc<CredentialStore>>,
+    keyring: Option<Arc<PlatformStore>>,
     status: Arc<Mutex<StorageStatus>>,
+}
+
+/// Owns the platform store. The Secret Service store blocks on a runtime of its own when it is
+/// dropped, which tokio forbids on an async thread, so the last drop happens on a plain thread.
+#[derive(Debug)]
+struct PlatformStore(Option<Arc<CredentialStore>>);
+
+impl Drop for PlatformStore {
+    fn drop(&mut self) {
+        let Some(store) = self.0.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new()
+                .name("keyring-close".to_owned())
+                .spawn(move || drop(store));
+        }
+    }
 }
 
 impl TokenStore {
@@ -89,7 +105,7 @@ impl TokenStore {
     pub async fn open_required() -> Result<Self, KeyringError> {
         let (store, backend) = with_timeout(platform_store).await??;
         Ok(Self {
-            keyring: Some(store),
+            keyring: Some(Arc::new(PlatformStore(Some(store)))),
             status: Arc::new(Mutex::new(StorageStatus::Keyring { backend })),
         })
     }
@@ -123,7 +139,7 @@ impl TokenStore {
         if !self.status().is_persistent() {
             return None;
         }
-        let store = self.keyring.as_ref()?;
+        let store = self.keyring.as_ref()?.0.as_ref()?;
         Some(Entry::new_in_store(store, KEYRING_SERVICE, user).map_err(keyring_error))
     }
 

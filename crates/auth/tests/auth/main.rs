@@ -5,5 +5,7 @@
 
 mod browser_flow;
 mod device_flow;
+mod keyring;
+mod redaction;
 mod session;
 mod support;
