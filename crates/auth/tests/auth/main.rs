@@ -5,6 +5,7 @@
 
 mod browser_flow;
 mod device_flow;
+mod graph;
 mod keyring;
 mod redaction;
 mod session;
