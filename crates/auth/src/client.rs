@@ -442,6 +442,10 @@ impl PublicClient {
         let session = self
             .session_from(provider, response, Some(&account), None, progress)
             .await?;
+        if session.refresh_token.is_none() {
+            // A sign-in without `offline_access` must not leave an older account's token behind.
+            self.forget_stored().await;
+        }
         let remembered = session.refresh_token.is_some() && self.store.status().is_persistent();
         let account = session.account.clone();
         *self.session.lock().await = Some(session);

@@ -274,6 +274,29 @@ mod tests {
     }
 
     #[test]
+    fn the_auth_table_of_the_config_file_loads() {
+        #[derive(Deserialize)]
+        struct File {
+            auth: AuthConfig,
+        }
+        let file: File = toml::from_str(
+            r#"
+            [auth]
+            tenant = "4d9c6a2e-7b1f-4c3a-9e85-2f6d0b1a7c34"
+            client_id = "8f3e2a1b-6c5d-4e7f-9a8b-0c1d2e3f4a5b"
+            scopes = ["openid", "profile", "offline_access", "User.Read", "GroupMember.Read.All"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(file.auth.authority, DEFAULT_AUTHORITY);
+        assert_eq!(file.auth.graph_url, DEFAULT_GRAPH_URL);
+        assert_eq!(file.auth.scopes.len(), 5);
+        file.auth.validate().unwrap();
+        let typo = toml::from_str::<File>("[auth]\nclient-id = \"x\"\n");
+        assert!(typo.is_err(), "unknown keys are reported, not ignored");
+    }
+
+    #[test]
     fn toml_style_fields_deserialize_with_defaults() {
         let config: AuthConfig =
             serde_json::from_str(r#"{"client_id":"abc","tenant":"contoso.onmicrosoft.com"}"#)
