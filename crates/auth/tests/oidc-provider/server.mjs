@@ -346,3 +346,10 @@ server.on('request', (req, res) => {
 process.stdout.on('error', () => {});
 process.stdout.write(`${JSON.stringify({ ready: true, port, issuer, tenant: TENANT, client_id: CLIENT_ID })}\n`);
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
+// With STOP_ON_STDIN_CLOSE=1 the provider also exits when its parent's end of stdin closes, so a
+// test process that aborts leaves no provider behind.
+if (process.env.STOP_ON_STDIN_CLOSE === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}
