@@ -1,0 +1,4 @@
+//! greenroom-scaffolder's integration tests, in one binary to keep linking cheap.
+
+mod expressions;
+mod reference;
