@@ -527,10 +527,10 @@ fn nj_add(a: Value, b: Value) -> Result<Value, Error> {
             js::js_string(&b)
         )));
     }
-    if let (Some(x), Some(y)) = (int_of(&a), int_of(&b)) {
-        if let Some(sum) = x.checked_add(y) {
-            return Ok(Value::from(sum));
-        }
+    if let (Some(x), Some(y)) = (int_of(&a), int_of(&b))
+        && let Some(sum) = x.checked_add(y)
+    {
+        return Ok(Value::from(sum));
     }
     Ok(Value::from(number_of(&a) + number_of(&b)))
 }

@@ -375,6 +375,23 @@ pub(crate) fn quote_json(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// JavaScript truthiness, as Backstage's `isTruthy` extends it: empty arrays are false.
+pub(crate) fn json_is_truthy(value: Option<&serde_json::Value>) -> bool {
+    match value {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Some(serde_json::Value::String(s)) => !s.is_empty(),
+        Some(serde_json::Value::Array(items)) => !items.is_empty(),
+        Some(serde_json::Value::Object(_)) => true,
+    }
+}
+
+/// The JavaScript string of a JSON value, as template-literal interpolation gives it.
+pub(crate) fn json_display(value: &serde_json::Value) -> String {
+    print(&from_json(value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@
 //   {kind: "string", template, context, trimBlocks?, lstripBlocks?, cookiecutterCompat?}
 //   {kind: "value", value, context}          -> {ok: value} or {undefined: true}
 //   {kind: "yaml", value}                    -> {ok: "yaml text"}
-//   {kind: "run", templateDir, workspace, spec, parameters, templateRef}
+//   {kind: "run", templateFile, workspace, parameters, templateRef, user?}
 //        runs the steps with the built-in actions that need no server and returns
 //        {ok: {output, steps}}; the workspace holds the files afterwards.
 'use strict';
@@ -238,6 +238,10 @@ function publishOutputs(action, input) {
 }
 
 async function runTemplate(job) {
+  if (job.templateFile) {
+    job.spec = yaml.parse(fs.readFileSync(job.templateFile, 'utf-8')).spec;
+    job.templateDir = path.dirname(job.templateFile);
+  }
   const context = {
     parameters: job.parameters,
     environment: { parameters: {}, secrets: {} },
@@ -278,6 +282,15 @@ async function runTemplate(job) {
           const ctx = { [input.cookiecutterCompat ? 'cookiecutter' : 'values']: input.values };
           fs.mkdirSync(path.dirname(out), { recursive: true });
           fs.writeFileSync(out, renderString(text, ctx, input));
+          break;
+        }
+        case 'fetch:plain':
+          fs.cpSync(resolveSafeChildPath(job.templateDir, input.url), resolveSafeChildPath(workspace, input.targetPath ?? './'), { recursive: true, verbatimSymlinks: true });
+          break;
+        case 'fetch:plain:file': {
+          const out = resolveSafeChildPath(workspace, input.targetPath);
+          fs.mkdirSync(path.dirname(out), { recursive: true });
+          fs.copyFileSync(resolveSafeChildPath(job.templateDir, input.url), out);
           break;
         }
         case 'catalog:write': {
@@ -334,7 +347,19 @@ async function runTemplate(job) {
     }
     context.steps[id] = { output };
   }
-  return { output: renderValue(job.spec.output ?? {}, context) ?? {}, steps: context.steps };
+  // scaffolder-backend 4.x filterConditionalItems: items whose `if` is false are left out.
+  const output = renderValue(job.spec.output ?? {}, context) ?? {};
+  for (const key of ['links', 'text']) {
+    if (Array.isArray(output[key])) {
+      output[key] = output[key].flatMap(item => {
+        if (!lodash.isPlainObject(item)) return [item];
+        if ('if' in item && !isTruthy(item.if)) return [];
+        const { if: _if, ...rest } = item;
+        return [rest];
+      });
+    }
+  }
+  return { output, steps: context.steps };
 }
 
 async function main() {

@@ -1,4 +1,6 @@
 //! greenroom-scaffolder's integration tests, in one binary to keep linking cheap.
 
 mod expressions;
+mod fixtures;
 mod reference;
+mod support;
