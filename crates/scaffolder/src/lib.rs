@@ -30,3 +30,8 @@ pub use template::{
 };
 pub use update::{UpdateConflict, UpdateOptions, UpdateOutcome, update};
 pub use workspace::OutputLimits;
+
+/// Writes YAML exactly as Backstage's `catalog:write` does (npm `yaml` 2 defaults).
+pub fn to_yaml(value: &serde_json::Value) -> String {
+    yaml_out::stringify(value)
+}

@@ -202,3 +202,51 @@ fn unsupported_syntax_fails_with_its_line() {
     assert!(err.syntax);
     assert!(err.to_string().contains("switch"), "{err}");
 }
+
+/// `fetch:template`'s other settings: cookiecutterCompat (`{{ }}`, Python-style methods,
+/// slices, `jsonify`) and trimBlocks/lstripBlocks.
+#[test]
+fn compat_and_whitespace_settings_render_as_nunjucks() {
+    let cases = [
+        (
+            json!({"cookiecutterCompat": true}),
+            "{{ cookiecutter.component_id | upper }} {% for k, v in cookiecutter.features.items() %}[{{k}}={{v}}]{% endfor %} {{ cookiecutter.features | jsonify }} {% if cookiecutter.features.metrics == True %}yes{% endif %} {{ cookiecutter.tags[1:] }} {{ cookiecutter.features.get('x', 'dflt') }} {{ cookiecutter.features.keys() | join(',') }} {{ None }}|{{ cookiecutter.component_id.replace('w','W') }} ${ shell }",
+        ),
+        (
+            json!({"trimBlocks": true, "lstripBlocks": true}),
+            "a\n  {% if cookiecutter.features.metrics %}\n  yes\n  {% endif %}\nb\n{% for i in [1,2] %}\n- ${{ i }}\n{% endfor %}\nend\n",
+        ),
+        (
+            json!({"trimBlocks": true}),
+            "{% for t in cookiecutter.tags %}\n  * ${{ t }}\n{% endfor %}\n",
+        ),
+    ];
+    let context = json!({"cookiecutter": {"component_id": "widgets", "features": {"metrics": true, "tracing": false}, "tags": ["a", "b", "c"]}});
+    let jobs: Vec<Value> = cases
+        .iter()
+        .map(|(settings, template)| {
+            let mut job = json!({"kind": "string", "template": template, "context": context});
+            for (k, v) in settings.as_object().expect("settings") {
+                job[k] = v.clone();
+            }
+            job
+        })
+        .collect();
+    let expected = reference::run(&jobs);
+    for ((settings, template), want) in cases.iter().zip(expected) {
+        let renderer = Renderer::new(RendererOptions {
+            cookiecutter_compat: settings["cookiecutterCompat"] == true,
+            trim_blocks: settings["trimBlocks"] == true,
+            lstrip_blocks: settings["lstripBlocks"] == true,
+            ..RendererOptions::default()
+        });
+        let want = want["ok"]
+            .as_str()
+            .unwrap_or_else(|| panic!("Nunjucks failed: {want}"));
+        assert_eq!(
+            renderer.render_str(template, &context).as_deref(),
+            Ok(want),
+            "{template}"
+        );
+    }
+}

@@ -177,3 +177,51 @@ fn python_service_matches_backstage_with_options_off() {
             .all(|l| l.title.as_deref() != Some("Documentation"))
     );
 }
+
+#[test]
+fn older_fetch_options_match_backstage() {
+    let (outcome, _, dir) = compare("legacy-options", json!({}));
+    let target = dir.path().join("generated");
+    let read =
+        |p: &str| std::fs::read_to_string(target.join(p)).unwrap_or_else(|_| panic!("{p} exists"));
+    // copyWithoutRender: neither the name nor the content of matched files is rendered.
+    assert_eq!(
+        read("legacy/static/${{ values.name }}.txt"),
+        "Kept as written: ${{ values.name }}\n"
+    );
+    assert_eq!(
+        read("legacy/widgets.txt"),
+        "Library widgets\n",
+        "the first writer wins without replace"
+    );
+    // templateFileExtension: only .njk files are rendered, and lose the suffix.
+    assert_eq!(
+        read("njk/notes-widgets.md"),
+        "Not rendered: ${{ values.name }}\n"
+    );
+    assert_eq!(
+        read("njk/widgets.md"),
+        "Override for widgets\n",
+        "replace: true overwrites"
+    );
+    assert!(read("cookiecutter/widgets/README.md").starts_with("# WIDGETS\n"));
+    let catalog = read("catalog-info.yaml");
+    assert!(
+        catalog.contains("backstage.io/source-template: template:default/legacy-options"),
+        "{catalog}"
+    );
+    assert!(
+        std::fs::symlink_metadata(target.join("assets/link.txt"))
+            .is_ok_and(|m| m.file_type().is_symlink())
+    );
+    assert_eq!(
+        outcome.output.links[0].url.as_deref(),
+        Some("https://gitlab.com/acme/widgets")
+    );
+    assert_eq!(
+        outcome.output.links[1].entity_ref.as_deref(),
+        Some("component:default/widgets")
+    );
+    let repo = git2::Repository::open(&target).expect("publish:gitlab made a repository");
+    assert_eq!(repo.head().expect("head").shorthand().ok(), Some("master"));
+}

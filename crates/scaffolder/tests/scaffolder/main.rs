@@ -3,4 +3,7 @@
 mod expressions;
 mod fixtures;
 mod reference;
+mod runs;
+mod safety;
 mod support;
+mod yaml;
