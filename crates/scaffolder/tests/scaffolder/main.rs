@@ -6,4 +6,5 @@ mod reference;
 mod runs;
 mod safety;
 mod support;
+mod updates;
 mod yaml;
