@@ -2,6 +2,7 @@
 
 mod expressions;
 mod fixtures;
+mod golden_paths;
 mod reference;
 mod runs;
 mod safety;
