@@ -111,7 +111,8 @@ pub fn update(
     values.extend(options.values.clone());
     let values = Value::Object(values);
 
-    let base_tree = old_render(&repo, &prefix, &answers, template, &values, &options.run)?;
+    let base_tree = old_render(&repo, &prefix, &answers, template, &values, &options.run)
+        .map_err(explain_missing)?;
     let new_dir = tempfile::tempdir().map_err(|e| RunError::io(project, e))?;
     render_for_update(
         template,
@@ -119,7 +120,8 @@ pub fn update(
         new_dir.path(),
         &options.run,
         &template.version,
-    )?;
+    )
+    .map_err(explain_missing)?;
     let new_tree = tree_from_dir(&repo, new_dir.path())?;
 
     let ours = head.tree()?;
@@ -140,6 +142,17 @@ pub fn update(
     outcome.to = template.version.clone();
     record_render(&repo, &prefix, new_tree)?;
     Ok(outcome)
+}
+
+/// Values the answers file cannot hold (secrets) or that a new version asks for.
+fn explain_missing(err: RunError) -> RunError {
+    match err {
+        RunError::InvalidValues(problems) => RunError::Update(format!(
+            "{}; secrets are not kept in the answers file and new questions have no answer yet: pass these values with the update",
+            RunError::InvalidValues(problems)
+        )),
+        other => other,
+    }
 }
 
 /// The project's folder relative to the repository's working tree (`/` separators).

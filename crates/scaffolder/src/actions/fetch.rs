@@ -43,33 +43,31 @@ pub(super) fn is_remote(url: &str) -> bool {
     url.contains("://")
 }
 
-/// The local folder a remote URL is mapped to, with the rest of the URL as a sub-path.
-pub(super) fn mirror_for(url: &str, options: &RunOptions) -> Option<PathBuf> {
+/// The local folder a remote URL is mapped to (the longest matching prefix), and the path
+/// the URL names inside it.
+pub(super) fn mirror_for(url: &str, options: &RunOptions) -> Option<(PathBuf, PathBuf)> {
     options
         .remote_sources
         .iter()
         .filter(|(prefix, _)| url.starts_with(prefix.as_str()))
         .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(prefix, dir)| dir.join(url[prefix.len()..].trim_start_matches('/')))
+        .map(|(prefix, dir)| {
+            (
+                dir.clone(),
+                dir.join(url[prefix.len()..].trim_start_matches('/')),
+            )
+        })
 }
 
 /// Resolves `url`: relative to the template's folder and allowed up to its repository root,
 /// or a remote URL mapped to a local folder.
 fn resolve_source(url: &str, input: &Input<'_>, ctx: &ActionCtx<'_>) -> Result<PathBuf, RunError> {
     let (candidate, allowed_root) = if is_remote(url) {
-        let Some(local) = mirror_for(url, ctx.options) else {
+        let Some((root, local)) = mirror_for(url, ctx.options) else {
             return Err(input.error(format!(
                 "{url} is not available offline; map it to a local folder (a clone of that repository) to use it"
             )));
         };
-        let root = ctx
-            .options
-            .remote_sources
-            .iter()
-            .filter(|(p, _)| url.starts_with(p.as_str()))
-            .max_by_key(|(p, _)| p.len())
-            .map(|(_, d)| d.clone())
-            .unwrap_or_default();
         (local, root)
     } else {
         let url = url.strip_prefix("file://").unwrap_or(url);

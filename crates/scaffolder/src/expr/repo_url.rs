@@ -89,24 +89,22 @@ impl RepoSpec {
     /// The spec as the `parseRepoUrl` filter returns it: keys in Backstage's order, absent
     /// parts left out.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut map = serde_json::Map::new();
-        map.insert("host".into(), self.host.clone().into());
-        let mut put = |key: &str, value: &Option<String>| {
-            if let Some(v) = value {
-                map.insert(key.into(), v.clone().into());
-            }
-        };
-        put("owner", &self.owner);
-        map.insert("repo".into(), self.repo.clone().into());
-        let mut put = |key: &str, value: &Option<String>| {
-            if let Some(v) = value {
-                map.insert(key.into(), v.clone().into());
-            }
-        };
-        put("organization", &self.organization);
-        put("workspace", &self.workspace);
-        put("project", &self.project);
-        serde_json::Value::Object(map)
+        let parts = [
+            ("host", Some(&self.host)),
+            ("owner", self.owner.as_ref()),
+            ("repo", Some(&self.repo)),
+            ("organization", self.organization.as_ref()),
+            ("workspace", self.workspace.as_ref()),
+            ("project", self.project.as_ref()),
+        ];
+        serde_json::Value::Object(
+            parts
+                .into_iter()
+                .filter_map(|(key, value)| {
+                    value.map(|v| (key.to_owned(), serde_json::Value::String(v.clone())))
+                })
+                .collect(),
+        )
     }
 }
 

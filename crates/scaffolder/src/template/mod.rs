@@ -155,7 +155,7 @@ impl Template {
         load_file_with(path, TemplateSource::Local)
     }
 
-    /// Loads the single template of a file, or the one named `name` when it holds several.
+    /// Loads the first template of a file.
     pub fn load(path: &Path) -> Result<Template, TemplateError> {
         let mut templates = Template::load_file(path)?;
         if templates.is_empty() {

@@ -278,3 +278,52 @@ fn values_are_checked_against_the_form() {
     }
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn errors_name_the_template_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sink = |_| {};
+    // A filter from a Backstage plugin, on line 3 of a skeleton file.
+    let t = template_in(
+        &dir.path().join("filter"),
+        &fetch_step("        values:\n          name: ${{ parameters.name }}\n"),
+        &[(
+            "skeleton/docs/page.md",
+            "# Title\n\n${{ values.name | someVendorFilter }}\n",
+        )],
+    );
+    let err = greenroom_scaffolder::run(
+        &t,
+        &json!({}),
+        &dir.path().join("out1"),
+        &RunOptions::default(),
+        None,
+        &sink,
+    )
+    .expect_err("unknown filter");
+    let message = err.to_string();
+    assert!(message.contains("skeleton/docs/page.md:3"), "{message}");
+    assert!(
+        message.contains("someVendorFilter") && message.contains("plugins"),
+        "{message}"
+    );
+
+    // Nunjucks syntax Greenroom does not support, in template.yaml.
+    let t = template_in(
+        &dir.path().join("switch"),
+        "    - id: log\n      action: debug:log\n      input:\n        message: '{% switch parameters.name %}{% case \"a\" %}${{ parameters.name }}{% endswitch %}'\n",
+        &[],
+    );
+    let err = greenroom_scaffolder::run(
+        &t,
+        &json!({}),
+        &dir.path().join("out2"),
+        &RunOptions::default(),
+        None,
+        &sink,
+    )
+    .expect_err("switch is not supported");
+    let message = err.to_string();
+    assert!(message.contains("template.yaml:20"), "{message}");
+    assert!(message.contains("switch"), "{message}");
+}

@@ -6,7 +6,7 @@ use crate::reference;
 
 #[test]
 fn yaml_matches_npm_yaml() {
-    let values = vec![
+    let values = [
         json!({"metadata": {
             "description": "A library of widgets: shared by the storefront, the back office and every batch job that renders product pages",
             "long": "word ".repeat(40).trim(),
