@@ -16,20 +16,12 @@ use crate::yaml_out;
 
 pub(super) const ACTIONS: &[&str] = &["catalog:write", "catalog:register"];
 
-pub(super) fn run(
-    action: &str,
-    map: &Map<String, Value>,
-    ctx: &mut ActionCtx<'_>,
-) -> Result<(), RunError> {
-    let input = Input {
-        map,
-        step: ctx.step_id,
-        action,
-    };
+pub(super) fn run(input: &Input<'_>, ctx: &mut ActionCtx<'_>) -> Result<(), RunError> {
+    let action = input.action;
     if action == "catalog:write" {
-        write(&input, ctx)
+        write(input, ctx)
     } else {
-        register(&input, ctx)
+        register(input, ctx)
     }
 }
 

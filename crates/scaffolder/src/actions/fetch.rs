@@ -21,21 +21,13 @@ pub(super) const ACTIONS: &[&str] = &[
     "fetch:plain:file",
 ];
 
-pub(super) fn run(
-    action: &str,
-    map: &Map<String, Value>,
-    ctx: &mut ActionCtx<'_>,
-) -> Result<(), RunError> {
-    let input = Input {
-        map,
-        step: ctx.step_id,
-        action,
-    };
+pub(super) fn run(input: &Input<'_>, ctx: &mut ActionCtx<'_>) -> Result<(), RunError> {
+    let action = input.action;
     match action {
-        "fetch:template" => fetch_template(&input, ctx),
-        "fetch:template:file" => fetch_template_file(&input, ctx),
-        "fetch:plain" => fetch_plain(&input, ctx),
-        _ => fetch_plain_file(&input, ctx),
+        "fetch:template" => fetch_template(input, ctx),
+        "fetch:template:file" => fetch_template_file(input, ctx),
+        "fetch:plain" => fetch_plain(input, ctx),
+        _ => fetch_plain_file(input, ctx),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{ActionCtx, Input};
 use crate::error::RunError;
@@ -18,21 +18,13 @@ pub(super) const ACTIONS: &[&str] = &[
     "debug:wait",
 ];
 
-pub(super) fn run(
-    action: &str,
-    map: &Map<String, Value>,
-    ctx: &mut ActionCtx<'_>,
-) -> Result<(), RunError> {
-    let input = Input {
-        map,
-        step: ctx.step_id,
-        action,
-    };
+pub(super) fn run(input: &Input<'_>, ctx: &mut ActionCtx<'_>) -> Result<(), RunError> {
+    let action = input.action;
     match action {
-        "fs:rename" => rename(&input, ctx),
-        "fs:delete" => delete(&input, ctx),
-        "fs:read" => read(&input, ctx),
-        "debug:log" => debug_log(&input, ctx),
+        "fs:rename" => rename(input, ctx),
+        "fs:delete" => delete(input, ctx),
+        "fs:read" => read(input, ctx),
+        "debug:log" => debug_log(input, ctx),
         _ => {
             ctx.log("debug:wait only slows a run down; Greenroom continues at once");
             Ok(())

@@ -112,20 +112,22 @@ pub(crate) fn run(
     input: &Map<String, Value>,
     ctx: &mut ActionCtx<'_>,
 ) -> Result<(), RunError> {
+    let step = ctx.step_id;
+    let input = Input {
+        map: input,
+        step,
+        action,
+    };
     if fetch::ACTIONS.contains(&action) {
-        fetch::run(action, input, ctx)
+        fetch::run(&input, ctx)
     } else if files::ACTIONS.contains(&action) {
-        files::run(action, input, ctx)
+        files::run(&input, ctx)
     } else if catalog::ACTIONS.contains(&action) {
-        catalog::run(action, input, ctx)
+        catalog::run(&input, ctx)
     } else if publish::is_publish(action) {
-        publish::run(action, input, ctx)
+        publish::run(&input, ctx)
     } else {
-        Err(RunError::Step {
-            step: ctx.step_id.to_owned(),
-            action: action.to_owned(),
-            message: offline_reason(action).unwrap_or_default(),
-        })
+        Err(input.error(offline_reason(action).unwrap_or_default()))
     }
 }
 

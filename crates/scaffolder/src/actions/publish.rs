@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use git2::build::TreeUpdateBuilder;
 use git2::{FileMode, IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature};
-use serde_json::{Map, Value};
 
 use super::{ActionCtx, Effect, Input, Published};
 use crate::error::RunError;
@@ -87,20 +86,12 @@ pub(crate) struct PullRequest {
     pub author: (String, String),
 }
 
-pub(super) fn run(
-    action: &str,
-    map: &Map<String, Value>,
-    ctx: &mut ActionCtx<'_>,
-) -> Result<(), RunError> {
-    let input = Input {
-        map,
-        step: ctx.step_id,
-        action,
-    };
+pub(super) fn run(input: &Input<'_>, ctx: &mut ActionCtx<'_>) -> Result<(), RunError> {
+    let action = input.action;
     let repo_url = input.required_str("repoUrl")?;
     let spec = parse_repo_url(repo_url, &ctx.options.integrations).map_err(|e| input.error(e))?;
     if CHANGE_ACTIONS.contains(&action) {
-        return change_request(action, &input, &spec, ctx);
+        return change_request(action, input, &spec, ctx);
     }
     let expected = REPO_ACTIONS
         .iter()
@@ -123,7 +114,7 @@ pub(super) fn run(
     let ignored: Vec<&str> = HOST_ONLY_INPUTS
         .iter()
         .copied()
-        .filter(|k| map.contains_key(*k))
+        .filter(|k| input.map.contains_key(*k))
         .collect();
     if !ignored.is_empty() {
         ctx.log(format!(
@@ -131,13 +122,7 @@ pub(super) fn run(
             ignored.join(", ")
         ));
     }
-    let source = ctx
-        .workspace
-        .resolve(input.str("sourcePath")?.unwrap_or(""), "sourcePath")?;
-    let relative = source
-        .strip_prefix(ctx.workspace.root())
-        .unwrap_or(Path::new(""))
-        .to_path_buf();
+    let (source, relative) = source_dir(input, ctx)?;
     let commit_hash = if ctx.mode == Mode::DryRun {
         ctx.log(format!(
             "Dry run: would initialise a repository on {default_branch} with origin {}",
@@ -146,10 +131,8 @@ pub(super) fn run(
         "dry-run".to_owned()
     } else {
         let message = input.str("gitCommitMessage")?.unwrap_or(DEFAULT_MESSAGE);
-        let author = (
-            input.str("gitAuthorName")?.unwrap_or(DEFAULT_AUTHOR.0),
-            input.str("gitAuthorEmail")?.unwrap_or(DEFAULT_AUTHOR.1),
-        );
+        let author = author_of(input)?;
+        let author = (author.0.as_str(), author.1.as_str());
         fs::create_dir_all(&source).map_err(|e| RunError::io(&source, e))?;
         let oid = init_and_commit(&source, default_branch, message, author, &urls.clone_url)?;
         ctx.log(format!(
@@ -287,13 +270,7 @@ fn change_request(
     let target_branch = input.str("targetBranchName")?.map(str::to_owned);
     let title = input.str("title")?.unwrap_or("Changes from a template");
     let message = input.str("commitMessage")?.unwrap_or(title).to_owned();
-    let source = ctx
-        .workspace
-        .resolve(input.str("sourcePath")?.unwrap_or(""), "sourcePath")?;
-    let source_rel = source
-        .strip_prefix(ctx.workspace.root())
-        .unwrap_or(Path::new(""))
-        .to_path_buf();
+    let (source, source_rel) = source_dir(input, ctx)?;
     let target_path = input
         .str("targetPath")?
         .unwrap_or("")
@@ -304,16 +281,7 @@ fn change_request(
             "targetPath `{target_path}` leaves the repository"
         )));
     }
-    let author = (
-        input
-            .str("gitAuthorName")?
-            .unwrap_or(DEFAULT_AUTHOR.0)
-            .to_owned(),
-        input
-            .str("gitAuthorEmail")?
-            .unwrap_or(DEFAULT_AUTHOR.1)
-            .to_owned(),
-    );
+    let author = author_of(input)?;
     let key = repo_key(spec);
     let clone = ctx.options.local_clones.get(&key).cloned();
     let base_label = target_branch
@@ -353,12 +321,7 @@ fn change_request(
         }
     }
     let host = &spec.host;
-    let owner = spec
-        .owner
-        .as_deref()
-        .or(spec.workspace.as_deref())
-        .or(spec.project.as_deref())
-        .unwrap_or_default();
+    let owner = owner_of(spec);
     let repo = &spec.repo;
     let target = target_branch.clone().unwrap_or_else(|| "main".into());
     match action {
@@ -395,13 +358,42 @@ fn change_request(
 
 /// How a user names the clone of a repository: `host/owner/repo`, lower-case.
 pub(crate) fn repo_key(spec: &RepoSpec) -> String {
-    let owner = spec
-        .owner
+    format!("{}/{}/{}", spec.host, owner_of(spec), spec.repo).to_lowercase()
+}
+
+/// Who holds a repository: its owner, or the Bitbucket workspace or project.
+fn owner_of(spec: &RepoSpec) -> &str {
+    spec.owner
         .as_deref()
         .or(spec.workspace.as_deref())
         .or(spec.project.as_deref())
-        .unwrap_or_default();
-    format!("{}/{owner}/{}", spec.host, spec.repo).to_lowercase()
+        .unwrap_or_default()
+}
+
+/// The step's `sourcePath` folder, absolute and relative to the workspace.
+fn source_dir(input: &Input<'_>, ctx: &ActionCtx<'_>) -> Result<(PathBuf, PathBuf), RunError> {
+    let source = ctx
+        .workspace
+        .resolve(input.str("sourcePath")?.unwrap_or(""), "sourcePath")?;
+    let relative = source
+        .strip_prefix(ctx.workspace.root())
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    Ok((source, relative))
+}
+
+/// `gitAuthorName`/`gitAuthorEmail`, or Backstage's default author.
+fn author_of(input: &Input<'_>) -> Result<(String, String), RunError> {
+    Ok((
+        input
+            .str("gitAuthorName")?
+            .unwrap_or(DEFAULT_AUTHOR.0)
+            .to_owned(),
+        input
+            .str("gitAuthorEmail")?
+            .unwrap_or(DEFAULT_AUTHOR.1)
+            .to_owned(),
+    ))
 }
 
 /// A `git apply` patch adding the files under `source` at `target_path`.

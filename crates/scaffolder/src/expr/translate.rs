@@ -26,14 +26,7 @@ pub(crate) fn translate(source: &str, delimiters: Delimiters) -> String {
     let mut out = String::with_capacity(source.len() + 16);
     let mut rest = source;
     loop {
-        let next = [
-            (rest.find(delimiters.var_start), Tag::Variable),
-            (rest.find(BLOCK_START), Tag::Block),
-            (rest.find(COMMENT_START), Tag::Comment),
-        ]
-        .into_iter()
-        .filter_map(|(pos, kind)| pos.map(|p| (p, kind)))
-        .min_by_key(|(p, _)| *p);
+        let next = next_tag(rest, delimiters);
         let Some((pos, kind)) = next else {
             out.push_str(rest);
             return out;
@@ -75,14 +68,7 @@ pub(crate) fn is_single_node(source: &str, delimiters: Delimiters) -> bool {
         }
     };
     loop {
-        let next = [
-            (rest.find(delimiters.var_start), Tag::Variable),
-            (rest.find(BLOCK_START), Tag::Block),
-            (rest.find(COMMENT_START), Tag::Comment),
-        ]
-        .into_iter()
-        .filter_map(|(pos, kind)| pos.map(|p| (p, kind)))
-        .min_by_key(|(p, _)| *p);
+        let next = next_tag(rest, delimiters);
         let Some((pos, kind)) = next else {
             if !rest.is_empty() {
                 count(true, depth);
@@ -149,6 +135,18 @@ pub(crate) fn is_single_node(source: &str, delimiters: Delimiters) -> bool {
         }
     }
     nodes == 1 && !first_is_text
+}
+
+/// Where the next tag starts, and its kind.
+fn next_tag(text: &str, delimiters: Delimiters) -> Option<(usize, Tag)> {
+    [
+        (text.find(delimiters.var_start), Tag::Variable),
+        (text.find(BLOCK_START), Tag::Block),
+        (text.find(COMMENT_START), Tag::Comment),
+    ]
+    .into_iter()
+    .filter_map(|(pos, kind)| pos.map(|p| (p, kind)))
+    .min_by_key(|(p, _)| *p)
 }
 
 #[derive(Clone, Copy)]

@@ -8,7 +8,7 @@ use greenroom_scaffolder::{PreviewKind, Progress, RunError, RunOptions, StepStat
 use serde_json::json;
 
 use crate::safety::template_in;
-use crate::support::{RecordingCatalog, load};
+use crate::support::{RecordingCatalog, commit_all, load};
 
 const OFFLINE_STEPS: &str = "    - id: fetch
       action: fetch:template
@@ -273,17 +273,13 @@ fn pull_requests_commit_on_a_branch_of_a_local_clone_or_leave_a_patch() {
     let clone = dir.path().join("infra");
     let repo = git2::Repository::init(&clone).expect("clone");
     fs::write(clone.join("README.md"), "infra\n").expect("file");
-    let mut index = repo.index().expect("index");
-    index
-        .add_path(std::path::Path::new("README.md"))
-        .expect("add");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let me = git2::Signature::now("Dev", "dev@example.com").expect("signature");
+    commit_all(&repo, "init");
     let base = repo
-        .commit(Some("HEAD"), &me, &me, "init", &tree, &[])
-        .expect("commit");
+        .head()
+        .expect("head")
+        .peel_to_commit()
+        .expect("commit")
+        .id();
 
     let options = RunOptions {
         local_clones: BTreeMap::from([("github.com/acme/infra".to_owned(), clone.clone())]),

@@ -178,3 +178,21 @@ pub fn run_reference(template: &Template, values: &Value, workspace: &Path) -> V
         .cloned()
         .unwrap_or_else(|| panic!("reference run failed: {result}"))
 }
+
+/// Stages everything in the working tree and commits it on HEAD.
+pub fn commit_all(repo: &git2::Repository, message: &str) {
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add");
+    index.update_all(["*"], None).expect("update");
+    index.write().expect("write");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let me = git2::Signature::now("Dev", "dev@example.com").expect("signature");
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<_> = parent.iter().collect();
+    repo.commit(Some("HEAD"), &me, &me, message, &tree, &parents)
+        .expect("commit");
+}

@@ -6,6 +6,8 @@ use std::path::Path;
 use greenroom_scaffolder::{RunOptions, Template, UpdateOptions};
 use serde_json::json;
 
+use crate::support::commit_all;
+
 const TEMPLATE: &str = "apiVersion: scaffolder.backstage.io/v1beta3
 kind: Template
 metadata:
@@ -35,23 +37,6 @@ spec:
 
 const README_V1: &str =
     "# ${{ values.name }}\n\nline 2\nline 3: about ${{ values.name }}\nline 4\n";
-
-fn commit_all(repo: &git2::Repository, message: &str) {
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.update_all(["*"], None).expect("update");
-    index.write().expect("write");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let me = git2::Signature::now("Dev", "dev@example.com").expect("signature");
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<_> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &me, &me, message, &tree, &parents)
-        .expect("commit");
-}
 
 fn write(dir: &Path, files: &[(&str, &str)]) {
     for (path, content) in files {
