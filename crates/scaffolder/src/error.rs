@@ -98,6 +98,9 @@ pub enum RunError {
     /// A Git operation failed.
     #[error("git: {0}")]
     Git(String),
+    /// The caller cancelled the run; nothing was written to the target.
+    #[error("the run was cancelled; nothing was written to the target")]
+    Cancelled,
     /// The project cannot be updated (no answers file, template missing, dirty tree...).
     #[error("{0}")]
     Update(String),
@@ -123,6 +126,7 @@ impl RunError {
             RunError::Limit(_) => "output-limit",
             RunError::Io { .. } => "io",
             RunError::Git(_) => "git",
+            RunError::Cancelled => "cancelled",
             RunError::Update(_) => "update",
         }
     }

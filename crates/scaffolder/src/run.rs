@@ -11,6 +11,8 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -73,6 +75,18 @@ pub struct RunOptions {
     pub limits: OutputLimits,
     /// Bounds on each template render.
     pub render_limits: RenderLimits,
+    /// Set to stop the run between steps (and between files of a fetch); nothing is then
+    /// written to the target.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl RunOptions {
+    /// Whether the caller asked to stop.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
 }
 
 /// Adds generated entities to the local catalog; implemented by the facade.
@@ -741,6 +755,9 @@ impl<'a> Runner<'a> {
     fn execute(&mut self) -> Result<(), RunError> {
         let total = self.template.steps.len();
         for (index, step) in self.template.steps.iter().enumerate() {
+            if self.options.cancelled() {
+                return Err(RunError::Cancelled);
+            }
             self.progress.emit(Progress::StepStarted {
                 index,
                 total,

@@ -180,6 +180,9 @@ fn fetch_template(input: &Input<'_>, ctx: &mut ActionCtx<'_>) -> Result<(), RunE
         .unwrap_or(&template_dir)
         .to_path_buf();
     for entry in entries {
+        if ctx.options.cancelled() {
+            return Err(RunError::Cancelled);
+        }
         let origin_name = shown_root
             .join(entry.rel.trim_end_matches('/'))
             .display()

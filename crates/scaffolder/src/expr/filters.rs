@@ -3,11 +3,11 @@
 //! (`dump`, `title`, `indent`, `replace`, `join`, `length`, `default`, ...), written to
 //! give Nunjucks 3.2.4's output.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use greenroom_catalog::EntityRef;
-use minijinja::value::{Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind};
+use minijinja::value::{Object, Rest, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State};
 
 use super::js::{self, JsArray, JsObject};
 use super::regex_literal::{self, RegexLiteral};
@@ -83,6 +83,18 @@ pub(crate) fn register(env: &mut Environment<'static>, integrations: Arc<Integra
     });
     env.add_filter("center", center);
     env.add_filter("urlencode", urlencode);
+    env.add_function("cycler", |items: Rest<Value>| {
+        Value::from_object(Cycler::new(items.0))
+    });
+    env.add_function("joiner", |separator: Option<Value>| {
+        let separator = separator
+            .filter(Value::is_true)
+            .map_or(",".into(), |s| js::js_string(&s));
+        Value::from_object(Joiner {
+            separator,
+            first: Mutex::new(true),
+        })
+    });
     env.add_function("nj_add", nj_add);
     env.add_function("nj_length", nj_length);
     env.add_function("nj_iter", nj_iter);
@@ -595,6 +607,85 @@ fn nj_iter(value: Value, names: usize) -> Result<Value, Error> {
         )),
         _ => value,
     })
+}
+
+/// Nunjucks' `cycler(a, b, ...)`: `.next()` walks the items round, `.current` is the last.
+#[derive(Debug)]
+struct Cycler {
+    items: Vec<Value>,
+    /// Position of `current`, or `None` before the first `next()`.
+    state: Mutex<Option<usize>>,
+}
+
+impl Cycler {
+    fn new(items: Vec<Value>) -> Cycler {
+        Cycler {
+            items,
+            state: Mutex::new(None),
+        }
+    }
+
+    fn current(&self) -> Value {
+        let state = self.state.lock().map(|s| *s).unwrap_or(None);
+        state
+            .and_then(|i| self.items.get(i).cloned())
+            .unwrap_or(Value::from(()))
+    }
+}
+
+impl Object for Cycler {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        (key.as_str() == Some("current")).then(|| self.current())
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::InvalidOperation, "cycler poisoned"))?;
+        match method {
+            "next" => {
+                let next = state.map_or(0, |i| i + 1);
+                *state = Some(if next >= self.items.len() { 0 } else { next });
+            }
+            "reset" => *state = None,
+            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+        drop(state);
+        Ok(if method == "next" {
+            self.current()
+        } else {
+            Value::UNDEFINED
+        })
+    }
+}
+
+/// Nunjucks' `joiner(sep)`: a function giving "" the first time and `sep` after.
+#[derive(Debug)]
+struct Joiner {
+    separator: String,
+    first: Mutex<bool>,
+}
+
+impl Object for Joiner {
+    fn call(self: &Arc<Self>, _state: &mut State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        let mut first = self
+            .first
+            .lock()
+            .map_err(|_| Error::new(ErrorKind::InvalidOperation, "joiner poisoned"))?;
+        let out = if *first {
+            String::new()
+        } else {
+            self.separator.clone()
+        };
+        *first = false;
+        Ok(Value::from(out))
+    }
 }
 
 #[cfg(test)]

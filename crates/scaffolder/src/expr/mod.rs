@@ -2,9 +2,9 @@
 //!
 //! Backstage changes only the variable delimiters to `${{ }}`; blocks stay `{% %}` and
 //! comments `{# #}`, nothing is escaped, trailing newlines are kept, a missing value prints
-//! nothing and `null` prints nothing. Values behave as JavaScript values ([`js`]), Nunjucks
-//! syntax minijinja reads differently is rewritten first ([`translate`]), and filters and
-//! methods follow Nunjucks and Backstage ([`filters`], [`methods`]).
+//! nothing and `null` prints nothing. Values behave as JavaScript values (`js`), Nunjucks
+//! syntax minijinja reads differently is rewritten first (`translate`), and filters and
+//! methods follow Nunjucks and Backstage (`filters`, `methods`).
 
 pub(crate) mod filters;
 pub(crate) mod js;

@@ -84,6 +84,7 @@ const CASES: &[&str] = &[
     "${{ 'yes' if values.enabled else 'no' }}|${{ 'x' if values.disabled }}|${{ values.port if values.port > 1 }}",
     "${{ values.tags[0] }}|${{ values.meta['a'].deep }}|${{ values.meta.a['deep'] }}|${{ values['name'] }}",
     "${{ range(3) | join(',') }}|{% for i in range(1, 4) %}${{ i }}{% endfor %}",
+    "{% set row = cycler('odd', 'even') %}{% for t in values.tags %}${{ row.next() }}:${{ t }} {% endfor %}${{ row.current }}|{% set comma = joiner(' / ') %}{% for t in values.tags %}${{ comma() }}${{ t }}{% endfor %}",
     "${{ values.name is defined }}|${{ values.missing is undefined }}|${{ values.nothing is none }}|${{ values.port is number }}|${{ values.name is string }}|${{ 3 is odd }}|${{ values.meta is mapping }}",
 ];
 

@@ -377,3 +377,34 @@ fn registration_happens_after_the_folder_is_in_place() {
     .expect_err("second run into the same folder is refused");
     assert!(matches!(err, RunError::TargetNotEmpty(_)));
 }
+
+#[test]
+fn a_cancelled_run_writes_nothing() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let template = load("python-service");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("svc");
+    let cancel = Arc::new(AtomicBool::new(false));
+    let options = RunOptions {
+        cancel: Some(cancel.clone()),
+        ..RunOptions::default()
+    };
+    // Cancel as soon as the second step starts.
+    let sink = |e: Progress| {
+        if matches!(e, Progress::StepStarted { index: 1, .. }) {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let values = json!({"name": "svc", "owner": "group:default/a", "repoUrl": "github.com?owner=a&repo=svc"});
+    let err = greenroom_scaffolder::run(&template, &values, &target, &options, None, &sink)
+        .expect_err("cancelled");
+    assert!(matches!(err, RunError::Cancelled), "{err}");
+    assert!(!target.exists());
+    assert_eq!(
+        fs::read_dir(dir.path()).expect("listing").count(),
+        0,
+        "no staging folder left"
+    );
+}
