@@ -517,24 +517,19 @@ pub(crate) fn prepare_values(template: &Template, values: &Value) -> Result<Prep
     let mut redactions = Vec::new();
     let mut answers = parameters.clone();
     for field in template.form.fields().filter(|f| f.secret) {
-        let Some(key) = field.path.first() else {
-            continue;
-        };
-        answers.remove(key);
-        let value = if field.widget == crate::template::FieldWidget::Secret
-            && template.form.pages.iter().any(|p| {
-                p.ui_schema
-                    .get(key)
-                    .and_then(|u| u.get("ui:field"))
-                    .and_then(Value::as_str)
-                    == Some("Secret")
-            }) {
-            // `ui:field: Secret` values go to `secrets`, as Backstage's form sends them.
-            parameters.remove(key).inspect(|v| {
-                secrets.insert(key.clone(), v.clone());
-            })
+        remove_path(&mut answers, &field.path);
+        let value = if field.widget == crate::template::FieldWidget::Secret {
+            // Backstage's Secret field sends the value as `secrets.<name>` and leaves a mask of
+            // the same length in `parameters`.
+            let value = remove_path(&mut parameters, &field.path);
+            if let (Some(v), Some(name)) = (&value, field.path.last()) {
+                secrets.insert(name.clone(), v.clone());
+                let mask = "*".repeat(js::json_display(v).chars().count());
+                insert_path(&mut parameters, &field.path, Value::String(mask));
+            }
+            value
         } else {
-            parameters.get(key).cloned()
+            get_path(&parameters, &field.path).cloned()
         };
         if let Some(text) = value
             .as_ref()
@@ -550,6 +545,38 @@ pub(crate) fn prepare_values(template: &Template, values: &Value) -> Result<Prep
         redactions,
         answers,
     })
+}
+
+fn get_path<'v>(map: &'v Map<String, Value>, path: &[String]) -> Option<&'v Value> {
+    let (last, parents) = path.split_last()?;
+    let mut current = map;
+    for key in parents {
+        current = current.get(key)?.as_object()?;
+    }
+    current.get(last)
+}
+
+fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Value> {
+    let (last, parents) = path.split_last()?;
+    let mut current = map;
+    for key in parents {
+        current = current.get_mut(key)?.as_object_mut()?;
+    }
+    current.remove(last)
+}
+
+fn insert_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut current = map;
+    for key in parents {
+        let Some(next) = current.get_mut(key).and_then(Value::as_object_mut) else {
+            return;
+        };
+        current = next;
+    }
+    current.insert(last.clone(), value);
 }
 
 fn answers_for(template: &Template, prepared: &Prepared) -> Answers {

@@ -516,3 +516,70 @@ pub(crate) fn apply_pull_request(pr: &PullRequest, generated: &Path) -> Result<S
         pr.clone.display()
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::Integrations;
+
+    #[test]
+    fn each_host_gets_the_urls_its_action_returns() {
+        let integrations = Integrations::default()
+            .with_host("bitbucket.example.com", ScmKind::BitbucketServer)
+            .with_host("review.example.com", ScmKind::Gerrit)
+            .with_host("gitea.example.com", ScmKind::Gitea);
+        let cases = [
+            (
+                "github.com?owner=o&repo=r",
+                "main",
+                "https://github.com/o/r.git",
+                "https://github.com/o/r/blob/main",
+            ),
+            (
+                "gitlab.com?owner=g&repo=r",
+                "master",
+                "https://gitlab.com/g/r",
+                "https://gitlab.com/g/r/-/blob/master",
+            ),
+            (
+                "dev.azure.com?organization=org&project=p&repo=r",
+                "master",
+                "https://dev.azure.com/org/p/_git/r",
+                "https://dev.azure.com/org/p/_git/r",
+            ),
+            (
+                "bitbucket.org?workspace=w&project=p&repo=r",
+                "master",
+                "https://bitbucket.org/w/r.git",
+                "https://bitbucket.org/w/r/src/master",
+            ),
+            (
+                "bitbucket.example.com?project=P&repo=r",
+                "master",
+                "https://bitbucket.example.com/scm/P/r.git",
+                "https://bitbucket.example.com/projects/P/repos/r/browse",
+            ),
+            (
+                "review.example.com?repo=r",
+                "master",
+                "https://review.example.com/a/r",
+                "https://review.example.com/plugins/gitiles/r/+/refs/heads/master",
+            ),
+            (
+                "gitea.example.com?owner=o&repo=r",
+                "main",
+                "https://gitea.example.com/o/r.git",
+                "https://gitea.example.com/o/r/src/branch/main/",
+            ),
+        ];
+        for (url, branch, remote, contents) in cases {
+            let spec = parse_repo_url(url, &integrations).expect("valid");
+            let urls = repo_urls(spec.kind.expect("kind"), &spec, branch);
+            assert_eq!(
+                (urls.remote_url.as_str(), urls.repo_contents_url.as_str()),
+                (remote, contents),
+                "{url}"
+            );
+        }
+    }
+}

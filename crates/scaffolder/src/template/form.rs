@@ -74,7 +74,9 @@ pub enum FieldWidget {
     RepoUrlPicker,
     /// `RepoBranchPicker`: a branch.
     RepoBranchPicker,
-    /// A password or `Secret` field.
+    /// `ui:widget: password`: a secret that stays in `parameters`, as in Backstage.
+    Password,
+    /// `ui:field: Secret`: a secret the form sends as `secrets.<name>`, not in `parameters`.
     Secret,
     /// Another field extension, e.g. a vendor's; the app shows a text input.
     Other(String),
@@ -83,7 +85,8 @@ pub enum FieldWidget {
 impl FieldWidget {
     fn from_ui(field: Option<&str>, widget: Option<&str>) -> Option<FieldWidget> {
         Some(match (field, widget) {
-            (_, Some("password")) | (Some("Secret"), _) => FieldWidget::Secret,
+            (Some("Secret"), _) => FieldWidget::Secret,
+            (_, Some("password")) => FieldWidget::Password,
             (Some("OwnerPicker"), _) => FieldWidget::OwnerPicker,
             (Some("EntityPicker"), _) => FieldWidget::EntityPicker,
             (Some("OwnedEntityPicker"), _) => FieldWidget::OwnedEntityPicker,
@@ -173,11 +176,11 @@ impl ParameterForm {
         problems
     }
 
-    /// The top-level keys of secret fields (`ui:widget: password`, `ui:field: Secret`).
+    /// The dotted paths of secret fields (`ui:widget: password`, `ui:field: Secret`).
     pub fn secret_keys(&self) -> Vec<String> {
         self.fields()
             .filter(|f| f.secret)
-            .filter_map(|f| f.path.first().cloned())
+            .map(|f| f.path.join("."))
             .collect()
     }
 }
@@ -248,7 +251,7 @@ fn collect_fields(schema: &Value, path: &mut Vec<String>, out: &mut Vec<FormFiel
         {
             out.push(FormField {
                 path: path.clone(),
-                secret: kind == FieldWidget::Secret,
+                secret: matches!(kind, FieldWidget::Secret | FieldWidget::Password),
                 widget: kind,
                 options: obj
                     .get("ui:options")
@@ -366,7 +369,7 @@ mod tests {
             .collect();
         assert!(kinds.contains(&("owner".into(), FieldWidget::OwnerPicker)));
         assert!(kinds.contains(&("repoUrl".into(), FieldWidget::RepoUrlPicker)));
-        assert!(kinds.contains(&("token".into(), FieldWidget::Secret)));
+        assert!(kinds.contains(&("token".into(), FieldWidget::Password)));
         assert_eq!(form.secret_keys(), vec!["token".to_owned()]);
     }
 

@@ -202,7 +202,7 @@ spec:
     - id: log
       action: debug:log
       input:
-        message: db=${{ parameters.dbPassword }} api=${{ secrets.apiToken }} task=${{ secrets.TASK_TOKEN }} seen=${{ secrets.apiToken | length }}
+        message: db=${{ parameters.dbPassword }} api=${{ secrets.apiToken }} task=${{ secrets.TASK_TOKEN }} seen=${{ secrets.apiToken | length }} masked=${{ parameters.apiToken }}
 "#,
     )
     .expect("template");
@@ -230,7 +230,7 @@ spec:
         lines
             .borrow()
             .iter()
-            .any(|l| l == "db=*** api=*** task=*** seen=14"),
+            .any(|l| l == "db=*** api=*** task=*** seen=14 masked=**************"),
         "{:?}",
         lines.borrow()
     );
