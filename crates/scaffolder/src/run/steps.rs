@@ -1,494 +1,19 @@
-//! Running a template: [`plan`] (what will run, checked before anything is written),
-//! [`dry_run`] (the files it would produce), and [`run`] (render into a staging folder,
-//! move it into place on success, then register and commit outside it).
-//!
-//! Steps run as Backstage's workflow runner runs them (`NunjucksWorkflowRunner.ts`): `if`
-//! skips a step (per iteration with `each`), `each` iterates an array or object with
-//! `each.key`/`each.value`, outputs of an `each` step become arrays, secrets are only seen
-//! when rendering inputs, and `spec.output` is rendered at the end with items whose `if` is
-//! false left out.
+//! Executing the steps: values, conditions, iterations, inputs, actions and outputs.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::{
+    Mode, OutputLink, OutputText, Progress, ProgressSink, RunOptions, RunOutput, StepReport,
+    StepStatus,
+};
 use crate::actions::{self, ActionCtx, Effect, Published};
 use crate::answers::{ANSWERS_FILE, Answers};
 use crate::error::{OfflineStep, RunError};
-use crate::expr::{Engine, EngineSettings, Integrations, RenderLimits, js, value::ValueRenderer};
-use crate::glob::{EntryKind, list_tree};
-use crate::template::{Step, Template, TemplateVersion};
-use crate::workspace::{OutputLimits, Workspace};
-
-/// What to do when the target folder exists and is not empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ExistingTarget {
-    /// Stop before writing anything.
-    #[default]
-    Refuse,
-    /// Write the generated files into it, replacing files with the same names.
-    Merge,
-}
-
-/// The signed-in user, as templates see it in `user.ref` and `user.entity`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserInfo {
-    /// E.g. `user:default/jane`.
-    #[serde(rename = "ref")]
-    pub entity_ref: String,
-    /// The User entity, when the catalog has it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entity: Option<Value>,
-}
-
-/// How a run behaves.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// What to do with an existing, non-empty target.
-    pub existing_target: ExistingTarget,
-    /// Skip steps whose actions cannot run offline instead of stopping before the run.
-    pub skip_unavailable: bool,
-    /// Hosts `parseRepoUrl` and the publish actions accept.
-    pub integrations: Integrations,
-    /// The user templates see as `user`.
-    pub user: Option<UserInfo>,
-    /// Task secrets (`secrets.*`), e.g. tokens; never logged or recorded.
-    pub secrets: Map<String, Value>,
-    /// `environment.parameters` (Backstage's `scaffolder.defaultEnvironment`).
-    pub environment: Map<String, Value>,
-    /// Local clones for pull-request actions, keyed `host/owner/repo` (lower-case).
-    pub local_clones: BTreeMap<String, PathBuf>,
-    /// Remote URL prefixes mapped to local folders, for `fetch:*` URLs.
-    pub remote_sources: BTreeMap<String, PathBuf>,
-    /// Push published repositories after the run (with the system `git` and its credentials).
-    pub push: bool,
-    /// Leave out the answers file (`.greenroom/answers.yaml`).
-    pub no_answers_file: bool,
-    /// Bounds on the generated files.
-    pub limits: OutputLimits,
-    /// Bounds on each template render.
-    pub render_limits: RenderLimits,
-    /// Set to stop the run between steps (and between files of a fetch); nothing is then
-    /// written to the target.
-    pub cancel: Option<Arc<AtomicBool>>,
-}
-
-impl RunOptions {
-    /// Whether the caller asked to stop.
-    pub(crate) fn cancelled(&self) -> bool {
-        self.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-    }
-}
-
-/// Adds generated entities to the local catalog; implemented by the facade.
-pub trait CatalogRegistrar {
-    /// Registers the entities of `file` (in the generated folder), which Backstage would
-    /// have registered from `location`; returns the refs added.
-    fn register(&self, file: &Path, location: &str) -> Result<Vec<String>, String>;
-}
-
-/// Receives progress while a run goes.
-pub trait ProgressSink {
-    /// One event.
-    fn emit(&self, event: Progress);
-}
-
-impl<F: Fn(Progress)> ProgressSink for F {
-    fn emit(&self, event: Progress) {
-        self(event)
-    }
-}
-
-/// A progress event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum Progress {
-    /// A step begins.
-    StepStarted {
-        /// Position, from 0.
-        index: usize,
-        /// Number of steps.
-        total: usize,
-        /// Step id.
-        id: String,
-        /// Step name.
-        name: String,
-        /// Action id.
-        action: String,
-    },
-    /// A step was skipped.
-    StepSkipped {
-        /// Step id.
-        id: String,
-        /// Why.
-        reason: String,
-    },
-    /// A log line (secrets redacted).
-    Log {
-        /// The step, if any.
-        step: Option<String>,
-        /// The line.
-        line: String,
-    },
-    /// A step finished.
-    StepFinished {
-        /// Step id.
-        id: String,
-    },
-    /// The generated folder is being moved into place.
-    Committing {
-        /// The target folder.
-        target: PathBuf,
-    },
-}
-
-/// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum StepStatus {
-    /// Ran.
-    Completed,
-    /// Its `if` was false.
-    SkippedCondition,
-    /// Its action cannot run offline and the user chose to skip it.
-    SkippedOffline,
-}
-
-/// One step's record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StepReport {
-    /// Step id.
-    pub id: String,
-    /// Step name.
-    pub name: String,
-    /// Action id.
-    pub action: String,
-    /// How it ended.
-    pub status: StepStatus,
-    /// Its log lines (secrets redacted).
-    pub log: Vec<String>,
-}
-
-/// A link of `spec.output.links`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OutputLink {
-    /// Title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// Entity ref to open.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub entity_ref: Option<String>,
-    /// Icon name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub icon: Option<String>,
-}
-
-/// A text block of `spec.output.text`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OutputText {
-    /// Title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Markdown content.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// Icon name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub icon: Option<String>,
-}
-
-/// The rendered `spec.output`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunOutput {
-    /// Links.
-    pub links: Vec<OutputLink>,
-    /// Text blocks.
-    pub text: Vec<OutputText>,
-    /// The whole rendered output, with any other keys templates define.
-    pub raw: Map<String, Value>,
-}
-
-/// The result of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunOutcome {
-    /// The generated folder.
-    pub target: PathBuf,
-    /// Each step, in order.
-    pub steps: Vec<StepReport>,
-    /// Links and text to show.
-    pub output: RunOutput,
-    /// Entity refs added to the local catalog.
-    pub created_entities: Vec<String>,
-    /// Steps skipped because their actions cannot run offline.
-    pub skipped_actions: Vec<OfflineStep>,
-    /// Things worth a look that did not stop the run.
-    pub warnings: Vec<String>,
-}
-
-/// One step as it will run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlannedStep {
-    /// Step id.
-    pub id: String,
-    /// Step name.
-    pub name: String,
-    /// Action id.
-    pub action: String,
-    /// Why it cannot run here, if so.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unavailable: Option<String>,
-    /// Whether it has an `if`.
-    pub conditional: bool,
-    /// Whether it has an `each`.
-    pub repeated: bool,
-}
-
-/// What a run would do, known before anything runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Plan {
-    /// The steps.
-    pub steps: Vec<PlannedStep>,
-    /// Problems with the values.
-    pub problems: Vec<crate::error::ValueProblem>,
-    /// Steps that cannot run offline.
-    pub offline: Vec<OfflineStep>,
-}
-
-/// One entry of a dry run's file tree.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PreviewFile {
-    /// Relative path (`/` separators).
-    pub path: String,
-    /// File, folder or symlink.
-    pub kind: PreviewKind,
-    /// Text content (absent for binary files, folders and symlinks).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<String>,
-    /// Size in bytes.
-    pub size: u64,
-    /// Whether it is executable.
-    pub executable: bool,
-    /// A symlink's target.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link_target: Option<String>,
-}
-
-/// Kinds of preview entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum PreviewKind {
-    /// A text file.
-    Text,
-    /// A binary file.
-    Binary,
-    /// A folder.
-    Dir,
-    /// A symlink.
-    Symlink,
-}
-
-/// The result of a dry run: nothing was written outside a temporary folder.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DryRun {
-    /// Every file and folder the run would create.
-    pub files: Vec<PreviewFile>,
-    /// Each step.
-    pub steps: Vec<StepReport>,
-    /// The output links and text.
-    pub output: RunOutput,
-    /// Steps skipped because they cannot run offline.
-    pub skipped_actions: Vec<OfflineStep>,
-    /// Warnings.
-    pub warnings: Vec<String>,
-}
-
-/// How actions behave in a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// A real run: effects outside the generated folder happen after it is in place.
-    Run,
-    /// A preview: no Git repositories, no effects.
-    DryRun,
-    /// A render for an update: like a run, without effects.
-    Render,
-}
-
-/// Checks values and actions without running anything.
-pub fn plan(template: &Template, values: &Value, options: &RunOptions) -> Plan {
-    let (problems, parameters) = match prepare_values(template, values) {
-        Ok(prepared) => (Vec::new(), prepared.parameters),
-        Err(RunError::InvalidValues(problems)) => {
-            (problems, values.as_object().cloned().unwrap_or_default())
-        }
-        Err(_) => (Vec::new(), Map::new()),
-    };
-    let offline = preflight(template, &parameters, options);
-    let steps = template
-        .steps
-        .iter()
-        .map(|s| PlannedStep {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            action: s.action.clone(),
-            unavailable: offline
-                .iter()
-                .find(|o| o.step == s.id)
-                .map(|o| o.reason.clone()),
-            conditional: s.condition.is_some(),
-            repeated: s.each.is_some(),
-        })
-        .collect();
-    Plan {
-        steps,
-        problems,
-        offline,
-    }
-}
-
-/// Runs the template into a temporary folder and returns the files it would create.
-pub fn dry_run(
-    template: &Template,
-    values: &Value,
-    options: &RunOptions,
-    progress: &dyn ProgressSink,
-) -> Result<DryRun, RunError> {
-    let scratch = tempfile::Builder::new()
-        .prefix("greenroom-dry-run-")
-        .tempdir()
-        .map_err(|e| RunError::io(Path::new("."), e))?;
-    let prepared = prepare_values(template, values)?;
-    check_offline(template, &prepared.parameters, options)?;
-    let mut runner = Runner::new(
-        template,
-        options,
-        Mode::DryRun,
-        scratch.path().to_path_buf(),
-        progress,
-        &prepared,
-    );
-    runner.write_answers(answers_for(template, &prepared))?;
-    runner.execute()?;
-    let output = runner.render_output()?;
-    let files = preview(scratch.path())?;
-    Ok(DryRun {
-        files,
-        steps: runner.reports,
-        output,
-        skipped_actions: runner.skipped,
-        warnings: runner.warnings,
-    })
-}
-
-/// Runs the template into `target`. Nothing is written to `target` unless every step
-/// succeeds; then registrations, pushes and pull-request commits happen.
-pub fn run(
-    template: &Template,
-    values: &Value,
-    target: &Path,
-    options: &RunOptions,
-    registrar: Option<&dyn CatalogRegistrar>,
-    progress: &dyn ProgressSink,
-) -> Result<RunOutcome, RunError> {
-    let prepared = prepare_values(template, values)?;
-    check_offline(template, &prepared.parameters, options)?;
-    let target_has_files = fs::read_dir(target).is_ok_and(|mut d| d.next().is_some());
-    if target_has_files && options.existing_target == ExistingTarget::Refuse {
-        return Err(RunError::TargetNotEmpty(target.to_path_buf()));
-    }
-    if target.exists() && !target.is_dir() {
-        return Err(RunError::TargetNotEmpty(target.to_path_buf()));
-    }
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| RunError::io(parent, e))?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "project".into());
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.greenroom-"))
-        .tempdir_in(parent)
-        .map_err(|e| RunError::io(parent, e))?;
-    let mut runner = Runner::new(
-        template,
-        options,
-        Mode::Run,
-        staging.path().to_path_buf(),
-        progress,
-        &prepared,
-    );
-    if !options.no_answers_file {
-        runner.write_answers(answers_for(template, &prepared))?;
-    }
-    runner.execute()?;
-    let output = runner.render_output()?;
-    progress.emit(Progress::Committing {
-        target: target.to_path_buf(),
-    });
-    move_into_place(staging, target)?;
-    let mut warnings = std::mem::take(&mut runner.warnings);
-    let created = run_effects(&runner.effects, target, registrar, &mut warnings);
-    if crate::update::snapshot_render(target).is_err() {
-        warnings.push("could not record the template's render for later updates".into());
-    }
-    Ok(RunOutcome {
-        target: target.to_path_buf(),
-        steps: runner.reports,
-        output,
-        created_entities: created,
-        skipped_actions: runner.skipped,
-        warnings,
-    })
-}
-
-/// Renders a template into `dir` for an update: no effects, the given answers record.
-pub(crate) fn render_for_update(
-    template: &Template,
-    values: &Value,
-    dir: &Path,
-    options: &RunOptions,
-    version: &TemplateVersion,
-) -> Result<(), RunError> {
-    let prepared = prepare_values(template, values)?;
-    check_offline(template, &prepared.parameters, options)?;
-    let silent = |_: Progress| {};
-    let mut runner = Runner::new(
-        template,
-        options,
-        Mode::Render,
-        dir.to_path_buf(),
-        &silent,
-        &prepared,
-    );
-    let mut answers = answers_for(template, &prepared);
-    answers.version = version.clone();
-    runner.write_answers(answers)?;
-    runner.execute()?;
-    Ok(())
-}
+use crate::expr::{Engine, EngineSettings, js, value::ValueRenderer};
+use crate::template::{Step, Template};
+use crate::workspace::Workspace;
 
 /// Values after defaults and validation, with secrets apart.
 pub(crate) struct Prepared {
@@ -579,7 +104,7 @@ fn insert_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
     current.insert(last.clone(), value);
 }
 
-fn answers_for(template: &Template, prepared: &Prepared) -> Answers {
+pub(super) fn answers_for(template: &Template, prepared: &Prepared) -> Answers {
     Answers {
         template_ref: template.entity_ref.key(),
         source: template.source.clone(),
@@ -589,7 +114,7 @@ fn answers_for(template: &Template, prepared: &Prepared) -> Answers {
 }
 
 /// Every step whose action cannot run here.
-fn preflight(
+pub(super) fn preflight(
     template: &Template,
     parameters: &Map<String, Value>,
     options: &RunOptions,
@@ -630,7 +155,7 @@ fn preflight(
     out
 }
 
-fn check_offline(
+pub(super) fn check_offline(
     template: &Template,
     parameters: &Map<String, Value>,
     options: &RunOptions,
@@ -643,7 +168,7 @@ fn check_offline(
     }
 }
 
-struct Runner<'a> {
+pub(super) struct Runner<'a> {
     template: &'a Template,
     options: &'a RunOptions,
     mode: Mode,
@@ -654,15 +179,15 @@ struct Runner<'a> {
     redactions: Vec<String>,
     progress: &'a dyn ProgressSink,
     offline: Vec<OfflineStep>,
-    reports: Vec<StepReport>,
-    effects: Vec<Effect>,
-    skipped: Vec<OfflineStep>,
-    warnings: Vec<String>,
+    pub(super) reports: Vec<StepReport>,
+    pub(super) effects: Vec<Effect>,
+    pub(super) skipped: Vec<OfflineStep>,
+    pub(super) warnings: Vec<String>,
     published: Vec<Published>,
 }
 
 impl<'a> Runner<'a> {
-    fn new(
+    pub(super) fn new(
         template: &'a Template,
         options: &'a RunOptions,
         mode: Mode,
@@ -732,7 +257,7 @@ impl<'a> Runner<'a> {
         }
     }
 
-    fn write_answers(&mut self, answers: Answers) -> Result<(), RunError> {
+    pub(super) fn write_answers(&mut self, answers: Answers) -> Result<(), RunError> {
         let path = self.workspace.resolve(ANSWERS_FILE, "answers file")?;
         self.workspace
             .write_file(&path, answers.to_yaml().as_bytes(), None)
@@ -779,7 +304,7 @@ impl<'a> Runner<'a> {
         Ok(rendered)
     }
 
-    fn execute(&mut self) -> Result<(), RunError> {
+    pub(super) fn execute(&mut self) -> Result<(), RunError> {
         let total = self.template.steps.len();
         for (index, step) in self.template.steps.iter().enumerate() {
             if self.options.cancelled() {
@@ -1013,7 +538,7 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn render_output(&mut self) -> Result<RunOutput, RunError> {
+    pub(super) fn render_output(&mut self) -> Result<RunOutput, RunError> {
         let Some(node) = self.template.output.clone() else {
             return Ok(RunOutput::default());
         };
@@ -1081,144 +606,4 @@ fn collect_differences(with: &Value, without: &Value, out: &mut Vec<String>) {
         }
         _ => {}
     }
-}
-
-/// Moves the staging folder to the target: a rename when the target is new or empty,
-/// otherwise entry by entry.
-fn move_into_place(staging: tempfile::TempDir, target: &Path) -> Result<(), RunError> {
-    let empty_target = fs::read_dir(target).is_ok_and(|mut d| d.next().is_none());
-    if empty_target {
-        fs::remove_dir(target).map_err(|e| RunError::io(target, e))?;
-    }
-    if !target.exists() {
-        let path = staging.keep();
-        return fs::rename(&path, target).map_err(|e| {
-            let _ = fs::remove_dir_all(&path);
-            RunError::io(target, e)
-        });
-    }
-    merge_into(staging.path(), target)
-}
-
-fn merge_into(from: &Path, to: &Path) -> Result<(), RunError> {
-    for entry in fs::read_dir(from).map_err(|e| RunError::io(from, e))? {
-        let entry = entry.map_err(|e| RunError::io(from, e))?;
-        let dest = to.join(entry.file_name());
-        let kind = entry
-            .file_type()
-            .map_err(|e| RunError::io(&entry.path(), e))?;
-        if kind.is_dir() && dest.is_dir() && !dest.is_symlink() {
-            merge_into(&entry.path(), &dest)?;
-            continue;
-        }
-        if let Ok(meta) = fs::symlink_metadata(&dest) {
-            if meta.is_dir() {
-                fs::remove_dir_all(&dest).map_err(|e| RunError::io(&dest, e))?;
-            } else {
-                fs::remove_file(&dest).map_err(|e| RunError::io(&dest, e))?;
-            }
-        }
-        fs::rename(entry.path(), &dest).map_err(|e| RunError::io(&dest, e))?;
-    }
-    Ok(())
-}
-
-/// Runs what happens outside the generated folder; failures become warnings since the
-/// project itself is in place.
-fn run_effects(
-    effects: &[Effect],
-    target: &Path,
-    registrar: Option<&dyn CatalogRegistrar>,
-    warnings: &mut Vec<String>,
-) -> Vec<String> {
-    let mut created = Vec::new();
-    for effect in effects {
-        match effect {
-            Effect::Register { file, location } => match registrar {
-                Some(registrar) => match registrar.register(&target.join(file), location) {
-                    Ok(refs) => created.extend(refs),
-                    Err(e) => warnings.push(format!(
-                        "could not add {} to the catalog: {e}",
-                        file.display()
-                    )),
-                },
-                None => warnings.push(format!(
-                    "{} was not added to a catalog (no catalog given)",
-                    file.display()
-                )),
-            },
-            Effect::Push { repo, branch } => {
-                let dir = target.join(repo);
-                let status = std::process::Command::new("git")
-                    .args(["push", "-u", "origin", branch])
-                    .current_dir(&dir)
-                    .status();
-                if !status.is_ok_and(|s| s.success()) {
-                    warnings.push(format!(
-                        "git push from {} failed; the repository is ready, push it yourself when the remote exists",
-                        dir.display()
-                    ));
-                }
-            }
-            Effect::PullRequest(pr) => match actions::apply_pull_request(pr, target) {
-                Ok(_) => {}
-                Err(e) => warnings.push(format!(
-                    "the change for {} was not committed: {e}",
-                    pr.clone.display()
-                )),
-            },
-        }
-    }
-    created
-}
-
-/// Lists a generated folder for a preview (without Git internals).
-fn preview(root: &Path) -> Result<Vec<PreviewFile>, RunError> {
-    let mut files = Vec::new();
-    for entry in list_tree(root).map_err(|e| RunError::io(root, e))? {
-        if entry.rel == ".git/" || entry.rel.starts_with(".git/") || entry.rel.contains("/.git/") {
-            continue;
-        }
-        let path = entry.rel.trim_end_matches('/').to_owned();
-        let meta = fs::symlink_metadata(&entry.path).map_err(|e| RunError::io(&entry.path, e))?;
-        let executable =
-            crate::workspace::mode_of(&meta) & 0o111 != 0 && entry.kind == EntryKind::File;
-        files.push(match entry.kind {
-            EntryKind::Dir => PreviewFile {
-                path,
-                kind: PreviewKind::Dir,
-                content: None,
-                size: 0,
-                executable: false,
-                link_target: None,
-            },
-            EntryKind::Symlink => PreviewFile {
-                path,
-                kind: PreviewKind::Symlink,
-                content: None,
-                size: 0,
-                executable: false,
-                link_target: fs::read_link(&entry.path)
-                    .ok()
-                    .map(|t| t.to_string_lossy().into_owned()),
-            },
-            EntryKind::File => {
-                let bytes = fs::read(&entry.path).map_err(|e| RunError::io(&entry.path, e))?;
-                let binary = crate::workspace::is_binary(&bytes);
-                PreviewFile {
-                    path,
-                    kind: if binary {
-                        PreviewKind::Binary
-                    } else {
-                        PreviewKind::Text
-                    },
-                    content: (!binary).then(|| String::from_utf8_lossy(&bytes).into_owned()),
-                    size: bytes.len() as u64,
-                    executable,
-                    link_target: None,
-                }
-            }
-        });
-    }
-    Ok(files)
 }
