@@ -264,13 +264,7 @@ impl<'a> Runner<'a> {
     }
 
     fn redact(&self, line: &str) -> String {
-        let mut out = line.to_owned();
-        for secret in &self.redactions {
-            if !secret.is_empty() {
-                out = out.replace(secret.as_str(), "***");
-            }
-        }
-        out
+        redact(line, &self.redactions)
     }
 
     fn log(&mut self, step: Option<&str>, line: &str) -> String {
@@ -282,7 +276,8 @@ impl<'a> Runner<'a> {
         line
     }
 
-    /// Renders a node with a context; warnings (kept-as-written values) go to the log.
+    /// Renders a node with a context; warnings (values kept as written) go to the log and
+    /// the outcome.
     fn render(
         &mut self,
         node: &greenroom_yaml::Node,
@@ -298,7 +293,7 @@ impl<'a> Runner<'a> {
         };
         let rendered = renderer.render(node)?;
         for warning in renderer.warnings {
-            let line = self.redact(&warning);
+            let line = self.log(None, &warning);
             self.warnings.push(line);
         }
         Ok(rendered)
@@ -466,12 +461,7 @@ impl<'a> Runner<'a> {
                 let redactions = self.redactions.clone();
                 let step_id = step.id.clone();
                 let mut log = |line: String| {
-                    let mut line = line;
-                    for secret in &redactions {
-                        if !secret.is_empty() {
-                            line = line.replace(secret.as_str(), "***");
-                        }
-                    }
+                    let line = redact(&line, &redactions);
                     progress.emit(Progress::Log {
                         step: Some(step_id.clone()),
                         line: line.clone(),
@@ -587,6 +577,15 @@ impl<'a> Runner<'a> {
             raw,
         })
     }
+}
+
+/// Replaces every secret value in a line with `***`.
+fn redact(line: &str, secrets: &[String]) -> String {
+    let mut out = line.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
 }
 
 fn collect_differences(with: &Value, without: &Value, out: &mut Vec<String>) {
