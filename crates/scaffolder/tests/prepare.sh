@@ -10,8 +10,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 deps=/var/tmp/greenroom-test-deps/scaffolder
 mkdir -p "$deps/npm-cache" "$deps/cargo-target"
 
-command -v node >/dev/null || { echo "prepare.sh: node is required (apt-get install nodejs npm)" >&2; exit 1; }
-command -v npm >/dev/null || { echo "prepare.sh: npm is required (apt-get install npm)" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+fi
+command -v node >/dev/null && command -v npm >/dev/null || {
+  echo "prepare.sh: Node.js and npm are required (apt-get install nodejs npm)" >&2; exit 1; }
+# The React golden path builds with Vite 8, which needs Node 20.19 or newer.
+node -e "const [a,b]=process.versions.node.split('.').map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)" || {
+  echo "prepare.sh: Node.js $(node --version) is too old; the golden-path tests need 20.19 or newer" >&2; exit 1; }
 
 cd "$here/nunjucks"
 stamp=node_modules/.greenroom-lock-hash
