@@ -285,8 +285,8 @@ pub fn run(
     progress.emit(Progress::Committing {
         target: target.to_path_buf(),
     });
-    move_into_place(staging, target)?;
     let mut warnings = std::mem::take(&mut runner.warnings);
+    move_into_place(staging, target, &mut warnings)?;
     let created = run_effects(&runner.effects, target, registrar, &mut warnings);
     if crate::update::snapshot_render(target).is_err() {
         warnings.push("could not record the template's render for later updates".into());
@@ -329,7 +329,11 @@ pub(crate) fn render_for_update(
 
 /// Moves the staging folder to the target: a rename when the target is new or empty,
 /// otherwise entry by entry.
-fn move_into_place(staging: tempfile::TempDir, target: &Path) -> Result<(), RunError> {
+fn move_into_place(
+    staging: tempfile::TempDir,
+    target: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<(), RunError> {
     let empty_target = fs::read_dir(target).is_ok_and(|mut d| d.next().is_none());
     if empty_target {
         fs::remove_dir(target).map_err(|e| RunError::io(target, e))?;
@@ -341,26 +345,57 @@ fn move_into_place(staging: tempfile::TempDir, target: &Path) -> Result<(), RunE
             RunError::io(target, e)
         });
     }
+    // Merging: an existing repository is never replaced, and nothing moves if a generated
+    // file would replace a folder (or the other way round).
+    let staged_git = staging.path().join(".git");
+    if staged_git.is_dir() && target.join(".git").exists() {
+        fs::remove_dir_all(&staged_git).map_err(|e| RunError::io(&staged_git, e))?;
+        warnings.push(format!(
+            "{} already is a Git repository; the repository the template's publish step made was not merged into it",
+            target.display()
+        ));
+    }
+    check_merge(staging.path(), target)?;
     merge_into(staging.path(), target)
+}
+
+/// Refuses a merge where a generated file and an existing folder (or the reverse) share a path.
+fn check_merge(from: &Path, to: &Path) -> Result<(), RunError> {
+    for entry in fs::read_dir(from).map_err(|e| RunError::io(from, e))? {
+        let entry = entry.map_err(|e| RunError::io(from, e))?;
+        let dest = to.join(entry.file_name());
+        let Ok(existing) = fs::symlink_metadata(&dest) else {
+            continue;
+        };
+        let staged_dir = entry
+            .file_type()
+            .map_err(|e| RunError::io(&entry.path(), e))?
+            .is_dir();
+        if staged_dir != existing.is_dir() {
+            return Err(RunError::TargetNotEmpty(dest));
+        }
+        if staged_dir {
+            check_merge(&entry.path(), &dest)?;
+        }
+    }
+    Ok(())
 }
 
 fn merge_into(from: &Path, to: &Path) -> Result<(), RunError> {
     for entry in fs::read_dir(from).map_err(|e| RunError::io(from, e))? {
         let entry = entry.map_err(|e| RunError::io(from, e))?;
         let dest = to.join(entry.file_name());
-        let kind = entry
+        if entry
             .file_type()
-            .map_err(|e| RunError::io(&entry.path(), e))?;
-        if kind.is_dir() && dest.is_dir() && !dest.is_symlink() {
+            .map_err(|e| RunError::io(&entry.path(), e))?
+            .is_dir()
+            && dest.is_dir()
+        {
             merge_into(&entry.path(), &dest)?;
             continue;
         }
-        if let Ok(meta) = fs::symlink_metadata(&dest) {
-            if meta.is_dir() {
-                fs::remove_dir_all(&dest).map_err(|e| RunError::io(&dest, e))?;
-            } else {
-                fs::remove_file(&dest).map_err(|e| RunError::io(&dest, e))?;
-            }
+        if fs::symlink_metadata(&dest).is_ok() {
+            fs::remove_file(&dest).map_err(|e| RunError::io(&dest, e))?;
         }
         fs::rename(entry.path(), &dest).map_err(|e| RunError::io(&dest, e))?;
     }

@@ -246,6 +246,29 @@ fn an_existing_folder_is_never_overwritten_without_asking() {
         "keep\n"
     );
 
+    // A generated folder never replaces an existing file (nor a file a folder), even when
+    // merging; nothing moves then.
+    let clash = dir.path().join("clash");
+    fs::create_dir_all(&clash).expect("clash");
+    fs::write(clash.join("keep.txt"), "keep\n").expect("file");
+    fs::write(clash.join("docs"), "a file\n").expect("file");
+    let nested = template_in(
+        &dir.path().join("nested"),
+        &fetch_step(""),
+        &[("skeleton/docs/index.md", "x"), ("skeleton/new.txt", "y")],
+    );
+    let err = greenroom_scaffolder::run(&nested, &json!({}), &clash, &merge, None, &sink)
+        .expect_err("kinds clash");
+    assert!(
+        matches!(err, RunError::TargetNotEmpty(ref p) if p.ends_with("docs")),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(clash.join("docs")).expect("kept"),
+        "a file\n"
+    );
+    assert!(!clash.join("new.txt").exists());
+
     // An empty folder is fine without asking.
     let empty = dir.path().join("empty");
     fs::create_dir_all(&empty).expect("empty");
