@@ -147,7 +147,7 @@ pub fn url_into_repo(url: &str, repo_urls: &[String]) -> Option<String> {
             .find_map(|kv| kv.strip_prefix("path="))
         {
             let p = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
-            return path::normalize(&p).ok();
+            return path::normalize(p.trim_start_matches('/')).ok();
         }
         let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
         let in_repo = match parts.as_slice() {

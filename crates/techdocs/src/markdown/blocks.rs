@@ -474,7 +474,7 @@ mod tests {
         );
         let blocks: Vec<&Block> = {
             let mut v: Vec<(&usize, &Block)> = p.placeholders.iter().collect();
-            v.sort();
+            v.sort_by_key(|(k, _)| **k);
             v.into_iter().map(|(_, b)| b).collect()
         };
         assert_eq!(

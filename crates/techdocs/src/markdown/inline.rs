@@ -209,7 +209,7 @@ impl<'a> Pieces<'a> {
     }
 }
 
-const TRIGGERS: &[u8] = b":+{^(/-<=wWhHfF0123456789c";
+const TRIGGERS: &[u8] = b":+{^~(/-<=wWhHfF0123456789c";
 
 /// Rewrites one text event; `None` when nothing changes (the common case).
 fn rewrite_text<'a>(text: &str, in_link: bool, abbreviations: &[(String, String)]) -> Option<Vec<Event<'a>>> {
@@ -282,15 +282,19 @@ fn special_at(rest: &str, word_start: bool, in_link: bool) -> Option<(usize, Str
         }
         b'+' if rest.starts_with("++") => keys(rest),
         b'{' => critic(rest),
-        b'^' if !rest.starts_with("^^") => {
-            let end = rest[1..].find('^')? + 1;
+        // `^sup^` and `~sub~` (pulldown-cmark leaves the intra-word forms, `H~2~O`, to us).
+        b'^' | b'~' if !rest.starts_with("^^") && !rest.starts_with("~~") => {
+            let mark = rest.as_bytes()[0] as char;
+            let end = rest[1..].find(mark)? + 1;
             let inner = &rest[1..end];
-            if inner.is_empty() || inner.chars().any(char::is_whitespace) || rest[end..].starts_with("^^") {
+            let doubled = if mark == '^' { "^^" } else { "~~" };
+            if inner.is_empty() || inner.chars().any(char::is_whitespace) || rest[end..].starts_with(doubled) {
                 return None;
             }
-            let mut html = String::from("<sup>");
+            let tag = if mark == '^' { "sup" } else { "sub" };
+            let mut html = format!("<{tag}>");
             let _ = escape_html_body_text(&mut html, inner);
-            html.push_str("</sup>");
+            html.push_str(&format!("</{tag}>"));
             Some((end + 1, html))
         }
         b'0'..=b'9' if word_start => ordinal(rest),
