@@ -139,9 +139,9 @@ fn scripts_and_javascript_links_are_removed() {
     assert!(html.contains("class=\"box\""), "harmless HTML is kept: {html}");
     assert!(html.contains("<a class=\"remote-image\" href=\"https://cdn.example/logo.png\">Image: remote</a>"), "{html}");
     assert!(has_warning(&site, WarningKind::UnsafeHtml, "raw HTML was sanitised"));
-    assert!(has_warning(&site, WarningKind::UnsafeHtml, "docs/index.md:6: link to 'javascript:"));
+    assert!(has_warning(&site, WarningKind::UnsafeHtml, "docs/index.md:7: link to 'javascript:"));
     assert!(has_warning(&site, WarningKind::RemoteContent, "tracker.example"));
-    assert!(has_warning(&site, WarningKind::RemoteContent, "docs/index.md:10: remote image"));
+    assert!(has_warning(&site, WarningKind::RemoteContent, "docs/index.md:11: remote image"));
 }
 
 #[test]
@@ -164,8 +164,8 @@ fn snippets_and_images_cannot_leave_the_repository() {
     assert!(!html.contains(SECRET), "{html}");
     assert!(has_warning(&site, WarningKind::Snippet, "docs/index.md:3: snippet '../secret.md' is outside the folder of mkdocs.yml"));
     assert!(has_warning(&site, WarningKind::Snippet, "docs/index.md:5:"));
-    assert!(has_warning(&site, WarningKind::Asset, "docs/index.md:11:"), "{:?}", site.warnings);
-    assert!(has_warning(&site, WarningKind::BrokenLink, "docs/index.md:13:"));
+    assert!(has_warning(&site, WarningKind::Asset, "docs/index.md:9:"), "{:?}", site.warnings);
+    assert!(has_warning(&site, WarningKind::BrokenLink, "docs/index.md:11:"));
     #[cfg(unix)]
     {
         assert!(has_warning(&site, WarningKind::Snippet, "docs/index.md:7:"), "{:?}", site.warnings);
