@@ -63,9 +63,9 @@ pub fn write_static_site(site: &Site, files: &dyn DocsFiles, out_dir: &Path) -> 
     let root = staging.path();
     let mut summary = WriteSummary::default();
 
-    for page in &site.pages {
+    for (index, page) in site.pages.iter().enumerate() {
         let Ok(rel) = path::normalize(&page.output_path) else { continue };
-        let html = page_html(site, page);
+        let html = page_html(site, page, index);
         write_file(root, &rel, html.as_bytes())?;
         summary.pages += 1;
     }
@@ -159,7 +159,7 @@ fn file_safe_body(html: &str) -> String {
     out
 }
 
-fn page_html(site: &Site, page: &Page) -> String {
+fn page_html(site: &Site, page: &Page, index: usize) -> String {
     let css = relative_url(CSS_PATH, &page_base(page));
     let js = relative_url(JS_PATH, &page_base(page));
     let mut h = String::with_capacity(page.html.len() + 4096);
@@ -177,7 +177,7 @@ fn page_html(site: &Site, page: &Page) -> String {
     h.push_str("\">");
     let _ = escape_html_body_text(&mut h, &site.name);
     h.push_str("</a></header>\n<div class=\"gr-layout\">\n<nav class=\"gr-nav\" aria-label=\"Site\">\n");
-    nav_html(&site.nav, site, page, &mut h);
+    nav_html(&site.nav, page, index, &mut h);
     h.push_str("</nav>\n<main class=\"gr-content\">\n<article class=\"md-typeset\">\n");
     h.push_str(&file_safe_body(&page.html));
     h.push_str("</article>\n<footer class=\"gr-footer\">\n");
@@ -216,12 +216,15 @@ fn page_html(site: &Site, page: &Page) -> String {
     h
 }
 
-fn nav_html(nodes: &[NavNode], site: &Site, current: &Page, h: &mut String) {
+/// The nav as Material shows it collapsed: every top-level entry, and the children of the
+/// sections on the way to the current page. Writing the whole tree into every page would
+/// make a 10,000-page site quadratic; a collapsed section links to its first page instead.
+fn nav_html(nodes: &[NavNode], current: &Page, index: usize, h: &mut String) {
     h.push_str("<ul>\n");
     for node in nodes {
         match &node.kind {
             NavKind::Page { page, url } => {
-                let active = site.pages.get(*page).is_some_and(|p| p.src_uri == current.src_uri);
+                let active = *page == index;
                 h.push_str(if active { "<li class=\"gr-active\"><a aria-current=\"page\" href=\"" } else { "<li><a href=\"" });
                 let _ = escape_href(&mut *h, &link_to(url, current));
                 h.push_str("\">");
@@ -229,11 +232,30 @@ fn nav_html(nodes: &[NavNode], site: &Site, current: &Page, h: &mut String) {
                 h.push_str("</a></li>\n");
             }
             NavKind::Section { children } => {
-                h.push_str("<li class=\"gr-section\"><span>");
-                let _ = escape_html_body_text(&mut *h, &node.title);
-                h.push_str("</span>\n");
-                nav_html(children, site, current, h);
-                h.push_str("</li>\n");
+                if contains_page(children, index) {
+                    h.push_str("<li class=\"gr-section gr-open\"><span>");
+                    let _ = escape_html_body_text(&mut *h, &node.title);
+                    h.push_str("</span>\n");
+                    nav_html(children, current, index, h);
+                    h.push_str("</li>\n");
+                } else {
+                    h.push_str("<li class=\"gr-section\">");
+                    match first_page_url(children) {
+                        Some(url) => {
+                            h.push_str("<a href=\"");
+                            let _ = escape_href(&mut *h, &link_to(url, current));
+                            h.push_str("\">");
+                            let _ = escape_html_body_text(&mut *h, &node.title);
+                            h.push_str("</a>");
+                        }
+                        None => {
+                            h.push_str("<span>");
+                            let _ = escape_html_body_text(&mut *h, &node.title);
+                            h.push_str("</span>");
+                        }
+                    }
+                    h.push_str("</li>\n");
+                }
             }
             NavKind::Link { url } => {
                 h.push_str("<li><a class=\"gr-external\" href=\"");
@@ -245,6 +267,22 @@ fn nav_html(nodes: &[NavNode], site: &Site, current: &Page, h: &mut String) {
         }
     }
     h.push_str("</ul>\n");
+}
+
+fn contains_page(nodes: &[NavNode], index: usize) -> bool {
+    nodes.iter().any(|n| match &n.kind {
+        NavKind::Page { page, .. } => *page == index,
+        NavKind::Section { children } => contains_page(children, index),
+        NavKind::Link { .. } => false,
+    })
+}
+
+fn first_page_url(nodes: &[NavNode]) -> Option<&str> {
+    nodes.iter().find_map(|n| match &n.kind {
+        NavKind::Page { url, .. } => Some(url.as_str()),
+        NavKind::Section { children } => first_page_url(children),
+        NavKind::Link { .. } => None,
+    })
 }
 
 /// MkDocs' lunr `search_index.json` shape, which Backstage's collator reads.

@@ -6,8 +6,11 @@ use std::fmt::Write;
 use std::sync::OnceLock;
 
 use pulldown_cmark_escape::{escape_html, escape_html_body_text};
-use syntect::html::{ClassStyle, css_for_theme_with_class_style, line_tokens_to_classed_spans};
-use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use syntect::html::{ClassStyle, css_for_theme_with_class_style};
+use syntect::parsing::{BasicScopeStackOp, ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet};
 
 /// Class prefix of highlighted spans, so the theme CSS applies to nothing else.
 const PREFIX: &str = "hl-";
@@ -234,10 +237,10 @@ fn highlighted_lines(syntax: &SyntaxReference, lines: &[&str], hl: &[usize], out
             state
                 .parse_line(&line_buf, set)
                 .ok()
-                .and_then(|ops| line_tokens_to_classed_spans(&line_buf, &ops, STYLE, &mut stack).ok())
+                .and_then(|ops| classed_spans(&line_buf, &ops, &mut stack))
         };
         match highlighted {
-            Some((html, _)) => out.push_str(&html),
+            Some(html) => out.push_str(&html),
             None => {
                 let _ = escape_html_body_text(&mut *out, line);
                 out.push('\n');
@@ -252,17 +255,47 @@ fn highlighted_lines(syntax: &SyntaxReference, lines: &[&str], hl: &[usize], out
     }
 }
 
-fn open_span(scope: Scope, out: &mut String) {
-    out.push_str("<span class=\"");
-    let name = scope.build_string();
-    for (i, atom) in name.split('.').enumerate() {
-        if i > 0 {
-            out.push(' ');
+/// The HTML of one line's tokens, as syntect's `line_tokens_to_classed_spans` but with class
+/// names cached per thread: turning a scope into its name takes a process-wide lock in
+/// syntect, which serialises parallel page rendering.
+fn classed_spans(line: &str, ops: &[(usize, ScopeStackOp)], stack: &mut ScopeStack) -> Option<String> {
+    let mut html = String::with_capacity(line.len() + ops.len() * 24);
+    let mut at = 0;
+    for (pos, op) in ops {
+        let pos = (*pos).min(line.len());
+        if pos > at {
+            let _ = escape_html_body_text(&mut html, &line[at..pos]);
+            at = pos;
         }
-        out.push_str(PREFIX);
-        out.push_str(atom);
+        stack
+            .apply_with_hook(op, |basic, _| match basic {
+                BasicScopeStackOp::Push(scope) => open_span(scope, &mut html),
+                BasicScopeStackOp::Pop => html.push_str("</span>"),
+            })
+            .ok()?;
     }
-    out.push_str("\">");
+    let _ = escape_html_body_text(&mut html, &line[at..]);
+    Some(html)
+}
+
+fn open_span(scope: Scope, out: &mut String) {
+    thread_local! {
+        static CLASSES: RefCell<HashMap<Scope, String>> = RefCell::new(HashMap::new());
+    }
+    CLASSES.with(|classes| {
+        let mut classes = classes.borrow_mut();
+        let class = classes.entry(scope).or_insert_with(|| {
+            scope
+                .build_string()
+                .split('.')
+                .map(|atom| format!("{PREFIX}{atom}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        out.push_str("<span class=\"");
+        out.push_str(class);
+        out.push_str("\">");
+    });
 }
 
 /// `pymdownx.inlinehilite`: `` `#!python x = 1` `` highlighted inline.
@@ -281,9 +314,9 @@ pub(crate) fn inline_code(lang: &str, code: &str, out: &mut String) {
     match state
         .parse_line(&line, syntaxes())
         .ok()
-        .and_then(|ops| line_tokens_to_classed_spans(&line, &ops, STYLE, &mut stack).ok())
+        .and_then(|ops| classed_spans(&line, &ops, &mut stack))
     {
-        Some((html, _)) => {
+        Some(html) => {
             out.push_str(html.trim_end_matches('\n'));
             for _ in 0..stack.len() {
                 out.push_str("</span>");

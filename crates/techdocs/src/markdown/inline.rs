@@ -222,6 +222,18 @@ fn rewrite_text<'a>(text: &str, in_link: bool, abbreviations: &[(String, String)
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < text.len() {
+        // Copy plain stretches at once: only trigger bytes (or any byte when abbreviations
+        // are defined and present) can start a replacement.
+        let next = if has_abbr {
+            i
+        } else {
+            bytes[i..].iter().position(|b| TRIGGERS.contains(b)).map_or(text.len(), |n| i + n)
+        };
+        if next > i {
+            p.text.push_str(&text[i..next]);
+            i = next;
+            continue;
+        }
         let rest = &text[i..];
         let prev = text[..i].chars().next_back();
         let word_start = prev.is_none_or(|c| !c.is_alphanumeric() && c != '_');
@@ -253,7 +265,6 @@ fn rewrite_text<'a>(text: &str, in_link: bool, abbreviations: &[(String, String)
         let c = rest.chars().next().unwrap_or_default();
         p.text.push(c);
         i += c.len_utf8();
-        let _ = bytes;
     }
     if !changed {
         return None;
