@@ -10,13 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use greenroom_techdocs::{BuildOptions, SiteCache, WorkingTree, build_site, locate_in_folder, warm_up, write_static_site};
+use greenroom_techdocs::{
+    BuildOptions, SiteCache, WorkingTree, build_site, locate_in_folder, warm_up, write_static_site,
+};
 
 fn main() {
     let full = std::env::var_os("GREENROOM_BENCH_FULL").is_some();
     // `GREENROOM_BENCH_ONLY=10000` keeps the sites whose label contains it (for profiling).
     let only = std::env::var("GREENROOM_BENCH_ONLY").ok();
-    let mkdocs = mkdocs_binary().filter(|_| std::env::var_os("GREENROOM_BENCH_NO_MKDOCS").is_none());
+    let mkdocs =
+        mkdocs_binary().filter(|_| std::env::var_os("GREENROOM_BENCH_NO_MKDOCS").is_none());
     let work = tempfile::tempdir().expect("temp dir");
     let mut sites: Vec<(String, PathBuf, bool)> = Vec::new();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -24,12 +27,19 @@ fn main() {
         sites.push((format!("fixture {name}"), fixtures.join(name), true));
     }
     for pages in [1_000usize, 10_000] {
-        if only.as_deref().is_some_and(|o| !format!("synthetic {pages} pages").contains(o)) {
+        if only
+            .as_deref()
+            .is_some_and(|o| !format!("synthetic {pages} pages").contains(o))
+        {
             continue;
         }
         let dir = work.path().join(format!("synthetic-{pages}"));
         synthesize(&dir, pages);
-        sites.push((format!("synthetic {pages} pages"), dir, pages <= 1_000 || full));
+        sites.push((
+            format!("synthetic {pages} pages"),
+            dir,
+            pages <= 1_000 || full,
+        ));
     }
 
     if let Some(only) = &only {
@@ -62,13 +72,17 @@ fn main() {
         let cache = SiteCache::new(&cache_dir);
         build_site(&files, &location, &options, Some(&cache), &|_| {}).expect("prime cache");
         let start = Instant::now();
-        let cached = build_site(&files, &location, &options, Some(&cache), &|_| {}).expect("cached build");
+        let cached =
+            build_site(&files, &location, &options, Some(&cache), &|_| {}).expect("cached build");
         let warm = start.elapsed();
         assert_eq!(cached.reused_pages, pages);
 
         let (mkdocs_cell, ratio_cell) = match (&mkdocs, run_mkdocs) {
             (Some(bin), true) => match time_mkdocs(bin, dir, work.path()) {
-                Ok(t) => (secs(t), format!("{:.0}x", t.as_secs_f64() / with_write.as_secs_f64())),
+                Ok(t) => (
+                    secs(t),
+                    format!("{:.0}x", t.as_secs_f64() / with_write.as_secs_f64()),
+                ),
                 Err(e) => (format!("failed: {e}"), "-".into()),
             },
             (None, _) => ("not installed".into(), "-".into()),
@@ -82,14 +96,25 @@ fn main() {
         );
     }
     println!();
-    println!("greenroom: build_site, best of 3 cold builds (no cache); +write: build and write_static_site;");
-    println!("cached: rebuild with every page in the cache; mkdocs: `mkdocs build` with techdocs-core;");
-    println!("ratio: mkdocs / (greenroom + write). Machine: {} cores.", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "greenroom: build_site, best of 3 cold builds (no cache); +write: build and write_static_site;"
+    );
+    println!(
+        "cached: rebuild with every page in the cache; mkdocs: `mkdocs build` with techdocs-core;"
+    );
+    println!(
+        "ratio: mkdocs / (greenroom + write). Machine: {} cores.",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     if mkdocs.is_none() {
-        println!("MkDocs is not installed: run crates/techdocs/tests/prepare.sh for the comparison.");
+        println!(
+            "MkDocs is not installed: run crates/techdocs/tests/prepare.sh for the comparison."
+        );
     }
     if !full {
-        println!("MkDocs on the 10,000-page site is skipped; set GREENROOM_BENCH_FULL=1 to run it (minutes).");
+        println!(
+            "MkDocs on the 10,000-page site is skipped; set GREENROOM_BENCH_FULL=1 to run it (minutes)."
+        );
     }
 }
 
@@ -98,7 +123,8 @@ fn secs(d: Duration) -> String {
 }
 
 fn mkdocs_binary() -> Option<PathBuf> {
-    let deps = std::env::var("GREENROOM_TEST_DEPS").unwrap_or_else(|_| "/var/tmp/greenroom-test-deps".into());
+    let deps = std::env::var("GREENROOM_TEST_DEPS")
+        .unwrap_or_else(|_| "/var/tmp/greenroom-test-deps".into());
     let bin = Path::new(&deps).join("mkdocs-venv/bin/mkdocs");
     bin.exists().then_some(bin)
 }
@@ -111,7 +137,8 @@ fn time_mkdocs(bin: &Path, dir: &Path, work: &Path) -> Result<Duration, String> 
     let config = copy.join("mkdocs.yml");
     let text = fs::read_to_string(&config).map_err(|e| e.to_string())?;
     if !text.contains("techdocs-core") {
-        fs::write(&config, format!("{text}\nplugins:\n  - techdocs-core\n")).map_err(|e| e.to_string())?;
+        fs::write(&config, format!("{text}\nplugins:\n  - techdocs-core\n"))
+            .map_err(|e| e.to_string())?;
     }
     let start = Instant::now();
     let output = Command::new(bin)
@@ -122,7 +149,11 @@ fn time_mkdocs(bin: &Path, dir: &Path, work: &Path) -> Result<Duration, String> 
         .map_err(|e| e.to_string())?;
     let elapsed = start.elapsed();
     if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or_default().to_string());
+        return Err(String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string());
     }
     Ok(elapsed)
 }
@@ -146,8 +177,16 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 fn synthesize(dir: &Path, pages: usize) {
     let _ = fs::remove_dir_all(dir);
     fs::create_dir_all(dir.join("docs")).expect("create");
-    fs::write(dir.join("mkdocs.yml"), "site_name: Synthetic\nplugins:\n  - techdocs-core\n").expect("write");
-    fs::write(dir.join("docs/index.md"), "# Synthetic site\n\nStart with [the first page](section-00/page-0000.md#usage).\n").expect("write");
+    fs::write(
+        dir.join("mkdocs.yml"),
+        "site_name: Synthetic\nplugins:\n  - techdocs-core\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.join("docs/index.md"),
+        "# Synthetic site\n\nStart with [the first page](section-00/page-0000.md#usage).\n",
+    )
+    .expect("write");
     let sections = 20;
     for i in 0..pages.saturating_sub(1) {
         let section = i % sections;

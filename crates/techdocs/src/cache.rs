@@ -15,7 +15,8 @@ use crate::markdown::RenderedPage;
 use crate::site::Site;
 
 /// Changes whenever rendering changes, so caches from older builds are not reused.
-pub(crate) const RENDERER_VERSION: &str = concat!("greenroom-techdocs/", env!("CARGO_PKG_VERSION"), "/1");
+pub(crate) const RENDERER_VERSION: &str =
+    concat!("greenroom-techdocs/", env!("CARGO_PKG_VERSION"), "/1");
 
 /// A cache folder chosen by the caller (e.g. the app's data dir).
 #[derive(Debug, Clone)]
@@ -46,11 +47,21 @@ impl SiteCache {
     /// Stores a built site under its content hash.
     pub fn put_site(&self, site: &Site) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(site).map_err(std::io::Error::other)?;
-        write_atomic(&self.dir.join("sites"), &format!("{}.json", site.content_hash), &bytes)
+        write_atomic(
+            &self.dir.join("sites"),
+            &format!("{}.json", site.content_hash),
+            &bytes,
+        )
     }
 
     pub(crate) fn get_page(&self, key: &str, files: &dyn DocsFiles) -> Option<RenderedPage> {
-        let bytes = fs::read(self.dir.join("pages").join(&key[..2]).join(format!("{key}.json"))).ok()?;
+        let bytes = fs::read(
+            self.dir
+                .join("pages")
+                .join(&key[..2])
+                .join(format!("{key}.json")),
+        )
+        .ok()?;
         let page: RenderedPage = serde_json::from_slice(&bytes).ok()?;
         // Snippets may have changed while the page did not.
         let snippets_unchanged = page.snippets.iter().all(|(path, hash)| {
@@ -64,7 +75,11 @@ impl SiteCache {
     pub(crate) fn put_page(&self, key: &str, page: &RenderedPage) {
         // A cache that cannot be written only costs speed, never correctness.
         if let Ok(bytes) = serde_json::to_vec(page) {
-            let _ = write_atomic(&self.dir.join("pages").join(&key[..2]), &format!("{key}.json"), &bytes);
+            let _ = write_atomic(
+                &self.dir.join("pages").join(&key[..2]),
+                &format!("{key}.json"),
+                &bytes,
+            );
         }
     }
 }

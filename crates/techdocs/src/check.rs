@@ -24,9 +24,16 @@ impl CheckReport {
 }
 
 /// Builds the site at `location` and sorts its warnings into problems and notes.
-pub fn check(files: &dyn DocsFiles, location: &DocsLocation, options: &BuildOptions) -> Result<CheckReport, BuildError> {
+pub fn check(
+    files: &dyn DocsFiles,
+    location: &DocsLocation,
+    options: &BuildOptions,
+) -> Result<CheckReport, BuildError> {
     let site = build_site(files, location, options, None, &|_| {})?;
-    let (problems, notes) = site.warnings.into_iter().partition(|w| w.kind.is_broken_reference());
+    let (problems, notes) = site
+        .warnings
+        .into_iter()
+        .partition(|w| w.kind.is_broken_reference());
     Ok(CheckReport {
         problems,
         notes,

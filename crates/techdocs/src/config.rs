@@ -149,7 +149,12 @@ impl MkdocsConfig {
         }
         let base = path::parent(file);
         let mut warn = |node: &Node, message: String| {
-            warnings.push(Warning::new(WarningKind::Config, file, node.mark.line, message));
+            warnings.push(Warning::new(
+                WarningKind::Config,
+                file,
+                node.mark.line,
+                message,
+            ));
         };
 
         let site_name = match root.get("site_name").and_then(scalar_string) {
@@ -182,7 +187,13 @@ impl MkdocsConfig {
         if let Some(n) = &nav
             && n.as_seq().is_none()
         {
-            warn(n, format!("nav must be a list, found {}; using the implicit navigation", n.value.type_name()));
+            warn(
+                n,
+                format!(
+                    "nav must be a list, found {}; using the implicit navigation",
+                    n.value.type_name()
+                ),
+            );
         }
         let nav = nav.filter(|n| n.as_seq().is_some());
 
@@ -191,14 +202,20 @@ impl MkdocsConfig {
             Some(node) => match yaml11_bool(node) {
                 Some(b) => b,
                 None => {
-                    warn(node, "use_directory_urls must be true or false; using true".into());
+                    warn(
+                        node,
+                        "use_directory_urls must be true or false; using true".into(),
+                    );
                     true
                 }
             },
         };
 
         if let Some(inherit) = root.get("INHERIT") {
-            warn(inherit, "INHERIT is not supported; only this file's settings are used".into());
+            warn(
+                inherit,
+                "INHERIT is not supported; only this file's settings are used".into(),
+            );
         }
         if let Some(hooks) = root.get("hooks") {
             warn(hooks, "hooks are Python code and are not run".into());
@@ -206,7 +223,10 @@ impl MkdocsConfig {
         if let Some(plugins) = root.get("plugins") {
             for (name, node) in plugin_names(plugins) {
                 if !KNOWN_PLUGINS.contains(&name.as_str()) {
-                    warn(node, format!("plugin '{name}' is not supported and is ignored"));
+                    warn(
+                        node,
+                        format!("plugin '{name}' is not supported and is ignored"),
+                    );
                 }
             }
         }
@@ -231,9 +251,7 @@ impl MkdocsConfig {
     /// builds it from `repo_url`, `edit_uri` and `edit_uri_template`.
     pub fn edit_url(&self, src_uri: &str) -> Option<String> {
         let edit_uri = if let Some(template) = &self.edit_uri_template {
-            let noext = src_uri
-                .rsplit_once('.')
-                .map_or(src_uri, |(stem, _)| stem);
+            let noext = src_uri.rsplit_once('.').map_or(src_uri, |(stem, _)| stem);
             template
                 .replace("{path}", src_uri)
                 .replace("{path_noext}", noext)
@@ -248,16 +266,21 @@ impl MkdocsConfig {
             if repo.contains("github.com") {
                 format!("edit/master/{}/{src_uri}", path::file_name(&self.docs_dir))
             } else if repo.contains("gitlab.com") {
-                format!("-/edit/master/{}/{src_uri}", path::file_name(&self.docs_dir))
+                format!(
+                    "-/edit/master/{}/{src_uri}",
+                    path::file_name(&self.docs_dir)
+                )
             } else {
                 return None;
             }
         };
         match &self.repo_url {
             Some(repo) if edit_uri.starts_with(['?', '#']) => Some(format!("{repo}{edit_uri}")),
-            Some(repo) if !edit_uri.contains("://") => {
-                Some(format!("{}/{}", repo.trim_end_matches('/'), edit_uri.trim_start_matches('/')))
-            }
+            Some(repo) if !edit_uri.contains("://") => Some(format!(
+                "{}/{}",
+                repo.trim_end_matches('/'),
+                edit_uri.trim_start_matches('/')
+            )),
             _ => Some(edit_uri),
         }
     }
@@ -358,7 +381,10 @@ fn markdown_settings(node: Option<&Node>) -> MarkdownSettings {
                     .and_then(Node::as_seq)
                     .unwrap_or_default()
                 {
-                    let class = fence.get("class").and_then(Node::as_str).unwrap_or_default();
+                    let class = fence
+                        .get("class")
+                        .and_then(Node::as_str)
+                        .unwrap_or_default();
                     if let Some(name) = fence.get("name").and_then(Node::as_str)
                         && class.contains("mermaid")
                         && !settings.diagram_fences.iter().any(|f| f == name)
@@ -379,7 +405,10 @@ mod tests {
 
     fn parse(text: &str) -> (Result<MkdocsConfig, ConfigError>, Vec<Warning>) {
         let mut warnings = Vec::new();
-        (MkdocsConfig::parse("svc/mkdocs.yml", text, &mut warnings), warnings)
+        (
+            MkdocsConfig::parse("svc/mkdocs.yml", text, &mut warnings),
+            warnings,
+        )
     }
 
     #[test]
@@ -399,7 +428,10 @@ mod tests {
     #[test]
     fn refuses_docs_dir_escapes_and_reports_yaml_errors_with_position() {
         let (config, _) = parse("site_name: x\ndocs_dir: ../../etc\n");
-        assert!(matches!(config, Err(ConfigError::DocsDirEscapes { line: 2, .. })));
+        assert!(matches!(
+            config,
+            Err(ConfigError::DocsDirEscapes { line: 2, .. })
+        ));
         let (config, _) = parse("site_name: x\ndocs_dir: /etc\n");
         assert!(matches!(config, Err(ConfigError::DocsDirEscapes { .. })));
         let (config, _) = parse("site_name: [unclosed\n");
@@ -415,7 +447,9 @@ mod tests {
 
     #[test]
     fn builds_edit_urls_as_mkdocs() {
-        let (config, _) = parse("site_name: x\nrepo_url: https://github.com/o/r\nedit_uri: edit/main/svc/docs/\n");
+        let (config, _) = parse(
+            "site_name: x\nrepo_url: https://github.com/o/r\nedit_uri: edit/main/svc/docs/\n",
+        );
         assert_eq!(
             config.unwrap().edit_url("a/b.md").unwrap(),
             "https://github.com/o/r/edit/main/svc/docs/a/b.md"

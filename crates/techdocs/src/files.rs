@@ -279,8 +279,11 @@ mod tests {
         ));
         #[cfg(unix)]
         {
-            std::os::unix::fs::symlink(outside.path().join("secret.txt"), repo.path().join("docs/leak.md"))
-                .unwrap();
+            std::os::unix::fs::symlink(
+                outside.path().join("secret.txt"),
+                repo.path().join("docs/leak.md"),
+            )
+            .unwrap();
             assert!(matches!(
                 tree.read("docs/leak.md", 100),
                 Err(FilesError::OutsideRepo(_))

@@ -30,12 +30,14 @@ pub use check::{CheckReport, check};
 pub use config::{ConfigError, MarkdownSettings, MkdocsConfig};
 pub use files::{DirEntry, DocsFiles, EntryKind, FilesError, Listing, WorkingTree};
 pub use locate::{
-    DocsLocation, DocsRequest, DocsSite, LocateError, TECHDOCS_ENTITY, TECHDOCS_REF, locate_docs, locate_in_folder,
+    DocsLocation, DocsRequest, DocsSite, LocateError, TECHDOCS_ENTITY, TECHDOCS_REF, locate_docs,
+    locate_in_folder,
 };
 pub use markdown::{Heading, theme_css, warm_up};
 pub use report::{Warning, WarningKind};
 pub use site::{
-    Asset, BuildError, BuildOptions, NavKind, NavNode, Page, Progress, SearchRecord, Site, build_site, read_config,
+    Asset, BuildError, BuildOptions, NavKind, NavNode, Page, Progress, SearchRecord, Site,
+    build_site, read_config,
 };
 pub use slug::{slugify, unique as unique_id};
 pub use writer::{WriteError, WriteSummary, write_static_site};

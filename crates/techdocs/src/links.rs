@@ -82,7 +82,12 @@ pub(crate) enum Resolved {
 }
 
 /// Resolves `url` written in `from` (a file of `tree`).
-pub(crate) fn resolve(url: &str, from: &DocFile, tree: &DocsTree, use_directory_urls: bool) -> Resolved {
+pub(crate) fn resolve(
+    url: &str,
+    from: &DocFile,
+    tree: &DocsTree,
+    use_directory_urls: bool,
+) -> Resolved {
     let (without_fragment, fragment) = match url.split_once('#') {
         Some((p, f)) => (p, Some(f)),
         None => (url, None),
@@ -104,7 +109,9 @@ pub(crate) fn resolve(url: &str, from: &DocFile, tree: &DocsTree, use_directory_
             Some(anchor) if !anchor.is_empty() => Resolved::SamePage {
                 anchor: anchor.to_string(),
             },
-            _ => Resolved::Unchanged { href: url.to_string() },
+            _ => Resolved::Unchanged {
+                href: url.to_string(),
+            },
         };
     }
     let decoded = percent_decode_str(path_part).decode_utf8_lossy();
@@ -118,7 +125,11 @@ pub(crate) fn resolve(url: &str, from: &DocFile, tree: &DocsTree, use_directory_
             };
         }
     };
-    let lookup = if target_uri == "." { from.src_uri.clone() } else { target_uri.clone() };
+    let lookup = if target_uri == "." {
+        from.src_uri.clone()
+    } else {
+        target_uri.clone()
+    };
     let Some(target) = tree.get(&lookup) else {
         let has_ext = !path::split_ext(path::file_name(&decoded)).1.is_empty();
         if !has_ext {
@@ -130,7 +141,9 @@ pub(crate) fn resolve(url: &str, from: &DocFile, tree: &DocsTree, use_directory_
                 format!("{lookup}.md"),
             ];
             if guesses.iter().any(|g| tree.get(g).is_some()) {
-                return Resolved::Unchanged { href: url.to_string() };
+                return Resolved::Unchanged {
+                    href: url.to_string(),
+                };
             }
         }
         return Resolved::Broken {
@@ -144,7 +157,9 @@ pub(crate) fn resolve(url: &str, from: &DocFile, tree: &DocsTree, use_directory_
     if target_file.inclusion == Inclusion::Excluded {
         return Resolved::Broken {
             href: url.to_string(),
-            message: format!("link '{url}' points to '{target_uri}', which is excluded from the site (exclude_docs)"),
+            message: format!(
+                "link '{url}' points to '{target_uri}', which is excluded from the site (exclude_docs)"
+            ),
         };
     }
     let mut href = relative_url(
@@ -160,7 +175,11 @@ pub(crate) fn resolve(url: &str, from: &DocFile, tree: &DocsTree, use_directory_
         href.push('#');
         href.push_str(f);
     }
-    Resolved::File { href, target, anchor }
+    Resolved::File {
+        href,
+        target,
+        anchor,
+    }
 }
 
 /// `posixpath.normpath(...).lstrip('/')`, or `None` if it climbs above the docs root.
@@ -175,7 +194,11 @@ fn normpath(p: &str) -> Option<String> {
             other => parts.push(other),
         }
     }
-    Some(if parts.is_empty() { ".".into() } else { parts.join("/") })
+    Some(if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    })
 }
 
 #[cfg(test)]
@@ -187,7 +210,10 @@ mod tests {
         assert_eq!(relative_url("./", "features/"), "../");
         assert_eq!(relative_url("./", "./"), "./");
         assert_eq!(relative_url("a/b/", "a/c/"), "../b/");
-        assert_eq!(relative_url("img/x.png", "guide/install/"), "../../img/x.png");
+        assert_eq!(
+            relative_url("img/x.png", "guide/install/"),
+            "../../img/x.png"
+        );
         assert_eq!(relative_url("a/b.html", "a/c.html"), "b.html");
         assert_eq!(relative_url("index.html", "a/c.html"), "../index.html");
     }

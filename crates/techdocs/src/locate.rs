@@ -103,7 +103,11 @@ pub fn locate_docs(files: &dyn DocsFiles, request: &DocsRequest) -> Result<DocsS
     };
     locate_in_folder(files, &dir)
         .map(DocsSite::Local)
-        .ok_or(LocateError::NoConfig(if dir.is_empty() { ".".into() } else { dir }))
+        .ok_or(LocateError::NoConfig(if dir.is_empty() {
+            ".".into()
+        } else {
+            dir
+        }))
 }
 
 /// Looks for `mkdocs.yaml`, then `mkdocs.yml`, then a `docs/` folder in `dir`.
@@ -142,10 +146,7 @@ pub fn url_into_repo(url: &str, repo_urls: &[String]) -> Option<String> {
         if !(rest.is_empty() || rest.starts_with('/')) {
             continue;
         }
-        if let Some(p) = query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("path="))
-        {
+        if let Some(p) = query.split('&').find_map(|kv| kv.strip_prefix("path=")) {
             let p = percent_encoding::percent_decode_str(p).decode_utf8_lossy();
             return path::normalize(p.trim_start_matches('/')).ok();
         }
@@ -196,16 +197,28 @@ mod tests {
     fn follows_urls_into_the_same_repository() {
         let repos = vec!["git@github.com:Acme/Payments.git".to_string()];
         assert_eq!(
-            url_into_repo("https://github.com/acme/payments/tree/main/services/api", &repos),
+            url_into_repo(
+                "https://github.com/acme/payments/tree/main/services/api",
+                &repos
+            ),
             Some("services/api".into())
         );
         assert_eq!(
-            url_into_repo("https://github.com/acme/payments/blob/main/mkdocs.yml", &repos),
+            url_into_repo(
+                "https://github.com/acme/payments/blob/main/mkdocs.yml",
+                &repos
+            ),
             Some("".into())
         );
-        assert_eq!(url_into_repo("https://github.com/acme/other/tree/main/x", &repos), None);
         assert_eq!(
-            url_into_repo("https://gitlab.com/g/r/-/tree/dev/docs-site", &["https://gitlab.com/g/r".into()]),
+            url_into_repo("https://github.com/acme/other/tree/main/x", &repos),
+            None
+        );
+        assert_eq!(
+            url_into_repo(
+                "https://gitlab.com/g/r/-/tree/dev/docs-site",
+                &["https://gitlab.com/g/r".into()]
+            ),
             Some("docs-site".into())
         );
         assert_eq!(

@@ -19,7 +19,10 @@ pub(crate) enum NavSpec {
         line: u32,
     },
     /// `Title: [children]`.
-    Section { title: String, children: Vec<NavSpec> },
+    Section {
+        title: String,
+        children: Vec<NavSpec>,
+    },
     /// The implicit nav of the files under a monorepo alias (an included site without `nav`).
     ImplicitUnder { prefix: String },
 }
@@ -30,7 +33,10 @@ pub(crate) enum NavItem {
     /// A page of the site (index into the docs tree) with the nav's title, if any.
     Page { title: Option<String>, file: usize },
     /// A section.
-    Section { title: String, children: Vec<NavItem> },
+    Section {
+        title: String,
+        children: Vec<NavItem>,
+    },
     /// A link elsewhere (external, absolute or not found).
     Link { title: Option<String>, url: String },
 }
@@ -65,8 +71,12 @@ struct NavReader<'a> {
 
 impl NavReader<'_> {
     fn warn(&mut self, node: &Node, message: String) {
-        self.warnings
-            .push(Warning::new(WarningKind::Nav, self.config_file, node.mark.line, message));
+        self.warnings.push(Warning::new(
+            WarningKind::Nav,
+            self.config_file,
+            node.mark.line,
+            message,
+        ));
     }
 
     /// Items of a nav list (or mapping); `alias` prefixes paths of an included site.
@@ -77,9 +87,7 @@ impl NavReader<'_> {
                 .flat_map(|item| self.item(item, alias, allow_include))
                 .collect(),
             Value::Map(_) => self.item(node, alias, allow_include),
-            _ => {
-                self.item(node, alias, allow_include)
-            }
+            _ => self.item(node, alias, allow_include),
         }
     }
 
@@ -104,7 +112,9 @@ impl NavReader<'_> {
                         } else if let Some(section) = self.include(Some(title), &target, value) {
                             out.push(section);
                         }
-                    } else if value.as_str().is_some() || matches!(value.value, Value::Int(_) | Value::Float(_)) {
+                    } else if value.as_str().is_some()
+                        || matches!(value.value, Value::Int(_) | Value::Float(_))
+                    {
                         let target = scalar_string(value).unwrap_or_default();
                         out.push(self.entry(Some(title), &target, value, alias));
                     } else if value.as_seq().is_some() || value.as_map().is_some() {
@@ -120,13 +130,25 @@ impl NavReader<'_> {
                 out
             }
             _ => {
-                self.warn(item, format!("nav entries must be strings or mappings, found {}; skipped", item.value.type_name()));
+                self.warn(
+                    item,
+                    format!(
+                        "nav entries must be strings or mappings, found {}; skipped",
+                        item.value.type_name()
+                    ),
+                );
                 Vec::new()
             }
         }
     }
 
-    fn entry(&self, title: Option<String>, target: &str, node: &Node, alias: Option<&str>) -> NavSpec {
+    fn entry(
+        &self,
+        title: Option<String>,
+        target: &str,
+        node: &Node,
+        alias: Option<&str>,
+    ) -> NavSpec {
         let target = match alias {
             Some(alias) if !is_url(target) => format!("{alias}/{target}"),
             _ => target.to_string(),
@@ -141,11 +163,19 @@ impl NavReader<'_> {
     /// `Title: '*include ./components/*/mkdocs.yml'`: one section per matching site.
     fn wildcard_include(&mut self, title: &str, pattern: &str, node: &Node) -> Vec<NavSpec> {
         let Ok(pattern) = path::join(self.base_dir, pattern) else {
-            self.warn(node, format!("'{pattern}' leaves the repository; include skipped"));
+            self.warn(
+                node,
+                format!("'{pattern}' leaves the repository; include skipped"),
+            );
             return Vec::new();
         };
         let mut matches = Vec::new();
-        expand_glob(self.files, "", &pattern.split('/').collect::<Vec<_>>(), &mut matches);
+        expand_glob(
+            self.files,
+            "",
+            &pattern.split('/').collect::<Vec<_>>(),
+            &mut matches,
+        );
         matches.sort();
         let children: Vec<NavSpec> = matches
             .iter()
@@ -174,7 +204,10 @@ impl NavReader<'_> {
             }
         };
         if !(yml.ends_with(".yml") || yml.ends_with(".yaml")) {
-            self.warn(node, format!("!include '{target}' must point to a mkdocs.yml file"));
+            self.warn(
+                node,
+                format!("!include '{target}' must point to a mkdocs.yml file"),
+            );
             return None;
         }
         let text = match self.files.read_text(&yml, 1 << 20) {
@@ -187,16 +220,30 @@ impl NavReader<'_> {
         let included = match greenroom_yaml::parse_single(&text, &Limits::default()) {
             Ok(root) if root.as_map().is_some() => root,
             Ok(_) => {
-                self.warn(node, format!("!include: '{yml}' is not a mapping of settings"));
+                self.warn(
+                    node,
+                    format!("!include: '{yml}' is not a mapping of settings"),
+                );
                 return None;
             }
             Err(err) => {
-                self.warn(node, format!("!include: {yml}:{}: invalid YAML: {}", err.mark, err.message));
+                self.warn(
+                    node,
+                    format!(
+                        "!include: {yml}:{}: invalid YAML: {}",
+                        err.mark, err.message
+                    ),
+                );
                 return None;
             }
         };
         let Some(site_name) = included.get("site_name").and_then(scalar_string) else {
-            self.warn(node, format!("!include: '{yml}' has no site_name, which names the folder its pages go to"));
+            self.warn(
+                node,
+                format!(
+                    "!include: '{yml}' has no site_name, which names the folder its pages go to"
+                ),
+            );
             return None;
         };
         let alias = monorepo_alias(&site_name);
@@ -212,7 +259,10 @@ impl NavReader<'_> {
             }
         };
         if self.files.kind(&docs_dir) != Some(EntryKind::Dir) {
-            self.warn(node, format!("!include: the docs folder '{docs_dir}' of '{yml}' does not exist"));
+            self.warn(
+                node,
+                format!("!include: the docs folder '{docs_dir}' of '{yml}' does not exist"),
+            );
             return None;
         }
         if self.roots.iter().any(|r| r.alias == alias) {
@@ -246,7 +296,8 @@ fn include_target(value: &Node) -> Option<(bool, String)> {
     if let Some(rest) = s.strip_prefix("!include ") {
         Some((false, rest.trim().to_string()))
     } else {
-        s.strip_prefix("*include ").map(|rest| (true, rest.trim().to_string()))
+        s.strip_prefix("*include ")
+            .map(|rest| (true, rest.trim().to_string()))
     }
 }
 
@@ -276,7 +327,9 @@ fn expand_glob(files: &dyn DocsFiles, dir: &str, parts: &[&str], out: &mut Vec<S
         return;
     };
     let names: Vec<String> = if first.contains('*') {
-        let Ok(listing) = files.list_dir(dir) else { return };
+        let Ok(listing) = files.list_dir(dir) else {
+            return;
+        };
         listing
             .entries
             .into_iter()
@@ -402,8 +455,15 @@ pub(crate) fn implicit(tree: &DocsTree, prefix: Option<&str>) -> Vec<NavItem> {
     pages.sort_by(|&a, &b| {
         let key = |i: usize| {
             let f = &tree.files[i];
-            let dirs: Vec<&str> = path::parent(&f.src_uri).split('/').filter(|s| !s.is_empty()).collect();
-            (dirs, f.name() != "index", path::file_name(&f.src_uri).to_string())
+            let dirs: Vec<&str> = path::parent(&f.src_uri)
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .collect();
+            (
+                dirs,
+                f.name() != "index",
+                path::file_name(&f.src_uri).to_string(),
+            )
         };
         key(a).cmp(&key(b))
     });
@@ -414,7 +474,10 @@ pub(crate) fn implicit(tree: &DocsTree, prefix: Option<&str>) -> Vec<NavItem> {
             Some(p) => path::strip_dir(src, p).unwrap_or(src),
             None => src,
         };
-        let dirs: Vec<&str> = path::parent(within).split('/').filter(|s| !s.is_empty()).collect();
+        let dirs: Vec<&str> = path::parent(within)
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
         insert_page(&mut root, &dirs, file);
     }
     root
@@ -457,7 +520,10 @@ pub(crate) fn dirname_to_title(name: &str) -> String {
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
         None => String::new(),
     }
 }

@@ -20,7 +20,10 @@ pub fn join(base: &str, rel: &str) -> Result<String, PathError> {
     if is_absolute(rel) {
         return Err(PathError::Absolute(rel.to_string()));
     }
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let mut parts: Vec<&str> = base
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     for part in rel.split(['/', '\\']) {
         match part {
             "" | "." => {}
@@ -105,10 +108,19 @@ mod tests {
 
     #[test]
     fn refuses_escapes_and_absolute_paths() {
-        assert!(matches!(join("docs", "../../etc/passwd"), Err(PathError::Escapes(_))));
-        assert!(matches!(join("docs", "/etc/passwd"), Err(PathError::Absolute(_))));
+        assert!(matches!(
+            join("docs", "../../etc/passwd"),
+            Err(PathError::Escapes(_))
+        ));
+        assert!(matches!(
+            join("docs", "/etc/passwd"),
+            Err(PathError::Absolute(_))
+        ));
         assert!(matches!(join("", "C:\\x"), Err(PathError::Absolute(_))));
-        assert!(matches!(join("", "\\\\server\\share"), Err(PathError::Absolute(_))));
+        assert!(matches!(
+            join("", "\\\\server\\share"),
+            Err(PathError::Absolute(_))
+        ));
     }
 
     #[test]

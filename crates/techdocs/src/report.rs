@@ -31,7 +31,10 @@ impl WarningKind {
     pub fn is_broken_reference(self) -> bool {
         matches!(
             self,
-            WarningKind::BrokenLink | WarningKind::BrokenAnchor | WarningKind::Asset | WarningKind::Nav
+            WarningKind::BrokenLink
+                | WarningKind::BrokenAnchor
+                | WarningKind::Asset
+                | WarningKind::Nav
         )
     }
 }

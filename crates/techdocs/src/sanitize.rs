@@ -17,9 +17,31 @@ fn builder() -> &'static Builder<'static> {
     BUILDER.get_or_init(|| {
         let mut b = Builder::default();
         b.add_tags([
-            "input", "label", "details", "summary", "figure", "figcaption", "mark", "ins", "del", "kbd",
-            "abbr", "video", "audio", "source", "picture", "section", "article", "aside", "nav", "header",
-            "footer", "main", "caption", "colgroup", "col",
+            "input",
+            "label",
+            "details",
+            "summary",
+            "figure",
+            "figcaption",
+            "mark",
+            "ins",
+            "del",
+            "kbd",
+            "abbr",
+            "video",
+            "audio",
+            "source",
+            "picture",
+            "section",
+            "article",
+            "aside",
+            "nav",
+            "header",
+            "footer",
+            "main",
+            "caption",
+            "colgroup",
+            "col",
         ])
         .add_generic_attributes(["class", "id", "title", "lang", "dir", "align"])
         .add_generic_attribute_prefixes(["data-"])
@@ -27,7 +49,12 @@ fn builder() -> &'static Builder<'static> {
         .add_tag_attributes("label", ["for"])
         .add_tag_attributes("details", ["open"])
         .add_tag_attributes("img", ["width", "height", "loading"])
-        .add_tag_attributes("video", ["src", "controls", "width", "height", "poster", "loop", "muted"])
+        .add_tag_attributes(
+            "video",
+            [
+                "src", "controls", "width", "height", "poster", "loop", "muted",
+            ],
+        )
         .add_tag_attributes("audio", ["src", "controls", "loop", "muted"])
         .add_tag_attributes("source", ["src", "type", "srcset", "media"])
         .add_tag_attributes("td", ["colspan", "rowspan", "style"])
@@ -41,7 +68,10 @@ fn builder() -> &'static Builder<'static> {
         .attribute_filter(|element, attribute, value| {
             let loads = matches!(
                 (element, attribute),
-                ("img" | "video" | "audio" | "source", "src" | "srcset" | "poster")
+                (
+                    "img" | "video" | "audio" | "source",
+                    "src" | "srcset" | "poster"
+                )
             );
             if loads && is_remote(value) {
                 BLOCKED.with(|b| b.borrow_mut().push(value.to_string()));
@@ -53,7 +83,12 @@ fn builder() -> &'static Builder<'static> {
                     .split(';')
                     .map(str::trim)
                     .filter(|d| !d.is_empty())
-                    .all(|d| matches!(d, "text-align: left" | "text-align: center" | "text-align: right"));
+                    .all(|d| {
+                        matches!(
+                            d,
+                            "text-align: left" | "text-align: center" | "text-align: right"
+                        )
+                    });
                 return ok.then(|| value.into());
             }
             Some(value.into())
@@ -64,7 +99,9 @@ fn builder() -> &'static Builder<'static> {
 
 fn is_remote(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
-    lower.starts_with("//") || lower.contains("://") || lower.starts_with("data:") && !lower.starts_with("data:image/")
+    lower.starts_with("//")
+        || lower.contains("://")
+        || lower.starts_with("data:") && !lower.starts_with("data:image/")
 }
 
 /// Cleans a page's HTML; returns it with the URLs of remote content that was blocked.
@@ -90,13 +127,11 @@ pub(crate) fn removed_something(before: &str, after: &str) -> bool {
 }
 
 fn has_event_handler(lower: &str) -> bool {
-    lower
-        .match_indices(" on")
-        .any(|(at, _)| {
-            let rest = &lower[at + 3..];
-            let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-            name_len > 0 && rest[name_len..].trim_start().starts_with('=')
-        })
+    lower.match_indices(" on").any(|(at, _)| {
+        let rest = &lower[at + 3..];
+        let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        name_len > 0 && rest[name_len..].trim_start().starts_with('=')
+    })
 }
 
 #[cfg(test)]
@@ -115,7 +150,10 @@ mod tests {
         assert!(!html.contains("javascript"), "{html}");
         assert!(!html.contains("tracker"), "{html}");
         assert!(html.contains("img/ok.png"), "{html}");
-        assert!(html.contains("<input type=\"radio\" id=\"t1\" checked=\"\">"), "{html}");
+        assert!(
+            html.contains("<input type=\"radio\" id=\"t1\" checked=\"\">"),
+            "{html}"
+        );
         assert_eq!(blocked, ["https://tracker.example/p.gif"]);
     }
 }

@@ -196,7 +196,9 @@ impl Site {
 
     /// Warnings `check` treats as failures (broken links, anchors, assets, nav entries).
     pub fn broken_references(&self) -> impl Iterator<Item = &Warning> {
-        self.warnings.iter().filter(|w| w.kind.is_broken_reference())
+        self.warnings
+            .iter()
+            .filter(|w| w.kind.is_broken_reference())
     }
 }
 
@@ -209,13 +211,19 @@ pub fn read_config(
 ) -> Result<MkdocsConfig, BuildError> {
     match &location.config_file {
         Some(file) => {
-            let text = files.read_text(file, MAX_CONFIG_BYTES).map_err(BuildError::ConfigFile)?;
+            let text = files
+                .read_text(file, MAX_CONFIG_BYTES)
+                .map_err(BuildError::ConfigFile)?;
             Ok(MkdocsConfig::parse(file, &text, warnings)?)
         }
         None => {
             let name = options.default_site_name.clone().unwrap_or_else(|| {
                 let folder = path::file_name(&location.dir);
-                if folder.is_empty() { "Documentation".into() } else { folder.to_string() }
+                if folder.is_empty() {
+                    "Documentation".into()
+                } else {
+                    folder.to_string()
+                }
             });
             Ok(MkdocsConfig::synthesized(&name, &location.dir))
         }
@@ -244,7 +252,14 @@ pub fn build_site(
         roots.extend(included);
         specs
     });
-    let tree = sources::collect(files, &roots, &config.exclude_docs, &config.not_in_nav, &config_file, &mut warnings);
+    let tree = sources::collect(
+        files,
+        &roots,
+        &config.exclude_docs,
+        &config.not_in_nav,
+        &config_file,
+        &mut warnings,
+    );
     let nav_items = match &specs {
         Some(specs) => nav::resolve(specs, &tree, &config_file, &mut warnings),
         None => nav::implicit(&tree, None),
@@ -281,7 +296,17 @@ pub fn build_site(
         .collect();
 
     let content_hash = tree_hash(files, &config, &tree, &page_files, &rendered, &asset_files);
-    let site = assemble(&config, &tree, &nav_items, &page_files, &asset_files, rendered, warnings, content_hash, reused.load(Ordering::Relaxed));
+    let site = assemble(
+        &config,
+        &tree,
+        &nav_items,
+        &page_files,
+        &asset_files,
+        rendered,
+        warnings,
+        content_hash,
+        reused.load(Ordering::Relaxed),
+    );
     progress(Progress::Finished {
         pages: site.pages.len(),
         reused: site.reused_pages,
@@ -328,7 +353,9 @@ fn render_one(
 }
 
 fn unreadable_page(repo_path: &str, err: &FilesError) -> RenderedPage {
-    let mut html = String::from("<div class=\"admonition failure\"><p class=\"admonition-title\">This page cannot be shown</p><p>");
+    let mut html = String::from(
+        "<div class=\"admonition failure\"><p class=\"admonition-title\">This page cannot be shown</p><p>",
+    );
     let _ = pulldown_cmark_escape::escape_html_body_text(&mut html, &err.to_string());
     html.push_str("</p></div>\n");
     RenderedPage {
@@ -340,7 +367,12 @@ fn unreadable_page(repo_path: &str, err: &FilesError) -> RenderedPage {
         anchors: Vec::new(),
         sections: Vec::new(),
         raw_html: false,
-        warnings: vec![Warning::new(WarningKind::File, repo_path, 0, format!("page not rendered: {err}"))],
+        warnings: vec![Warning::new(
+            WarningKind::File,
+            repo_path,
+            0,
+            format!("page not rendered: {err}"),
+        )],
         snippets: Vec::new(),
     }
 }
@@ -391,7 +423,11 @@ fn assemble(
     reused_pages: usize,
 ) -> Site {
     let dir_urls = config.use_directory_urls;
-    let page_of_file: HashMap<usize, usize> = page_files.iter().enumerate().map(|(p, &f)| (f, p)).collect();
+    let page_of_file: HashMap<usize, usize> = page_files
+        .iter()
+        .enumerate()
+        .map(|(p, &f)| (f, p))
+        .collect();
 
     // Titles: nav title > front matter > first H1 > "Home" > file name.
     let mut nav_titles: HashMap<usize, String> = HashMap::new();
@@ -412,13 +448,22 @@ fn assemble(
                 .or_else(|| r.meta_title.clone())
                 .or_else(|| r.h1_title.clone())
                 .unwrap_or_else(|| {
-                    let is_home = top_level.contains(&f) && file.name() == "index" && path::parent(&file.src_uri).is_empty();
-                    if is_home { "Home".to_string() } else { nav::dirname_to_title(file.name()) }
+                    let is_home = top_level.contains(&f)
+                        && file.name() == "index"
+                        && path::parent(&file.src_uri).is_empty();
+                    if is_home {
+                        "Home".to_string()
+                    } else {
+                        nav::dirname_to_title(file.name())
+                    }
                 })
         })
         .collect();
 
-    let anchors: Vec<HashSet<&str>> = rendered.iter().map(|(r, _)| r.anchors.iter().map(String::as_str).collect()).collect();
+    let anchors: Vec<HashSet<&str>> = rendered
+        .iter()
+        .map(|(r, _)| r.anchors.iter().map(String::as_str).collect())
+        .collect();
 
     // Resolve links page by page, in parallel; collect warnings in page order.
     let resolved: Vec<(String, Vec<Warning>)> = page_files
@@ -496,15 +541,23 @@ fn assemble(
     let mut previous: HashMap<usize, Option<usize>> = HashMap::new();
     let mut next: HashMap<usize, Option<usize>> = HashMap::new();
     for (i, &f) in nav_order.iter().enumerate() {
-        let before = if i > 0 { page_of_file.get(&nav_order[i - 1]).copied() } else { None };
-        let after = nav_order.get(i + 1).and_then(|n| page_of_file.get(n).copied());
+        let before = if i > 0 {
+            page_of_file.get(&nav_order[i - 1]).copied()
+        } else {
+            None
+        };
+        let after = nav_order
+            .get(i + 1)
+            .and_then(|n| page_of_file.get(n).copied());
         previous.insert(f, before);
         next.insert(f, after);
     }
 
     let mut pages = Vec::with_capacity(page_files.len());
     let mut search = Vec::new();
-    for (((&f, (r, _)), (html, page_warnings)), title) in page_files.iter().zip(rendered).zip(resolved).zip(titles) {
+    for (((&f, (r, _)), (html, page_warnings)), title) in
+        page_files.iter().zip(rendered).zip(resolved).zip(titles)
+    {
         let file = &tree.files[f];
         let url = file.url(dir_urls);
         warnings.extend(page_warnings);
@@ -577,7 +630,12 @@ fn assemble(
 
 /// Nav titles (first listing wins, as MkDocs reuses the first Page object) and which pages
 /// sit inside a section (so are not "top level").
-fn collect_nav_facts(items: &[NavItem], top: bool, titles: &mut HashMap<usize, String>, top_level: &mut HashSet<usize>) {
+fn collect_nav_facts(
+    items: &[NavItem],
+    top: bool,
+    titles: &mut HashMap<usize, String>,
+    top_level: &mut HashSet<usize>,
+) {
     for item in items {
         match item {
             NavItem::Page { title, file } => {
@@ -588,13 +646,19 @@ fn collect_nav_facts(items: &[NavItem], top: bool, titles: &mut HashMap<usize, S
                     top_level.remove(file);
                 }
             }
-            NavItem::Section { children, .. } => collect_nav_facts(children, false, titles, top_level),
+            NavItem::Section { children, .. } => {
+                collect_nav_facts(children, false, titles, top_level)
+            }
             NavItem::Link { .. } => {}
         }
     }
 }
 
-fn to_nav_nodes(items: &[NavItem], page_of_file: &HashMap<usize, usize>, pages: &[Page]) -> Vec<NavNode> {
+fn to_nav_nodes(
+    items: &[NavItem],
+    page_of_file: &HashMap<usize, usize>,
+    pages: &[Page],
+) -> Vec<NavNode> {
     items
         .iter()
         .filter_map(|item| match item {
@@ -636,7 +700,11 @@ fn substitute_links(html: &str, hrefs: &[String]) -> String {
             rest = after;
             continue;
         };
-        if let Some(href) = after[..end].parse::<usize>().ok().and_then(|i| hrefs.get(i)) {
+        if let Some(href) = after[..end]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| hrefs.get(i))
+        {
             let _ = pulldown_cmark_escape::escape_href(&mut out, href);
         }
         rest = &after[end + 1..];

@@ -131,10 +131,15 @@ pub(crate) fn collect(
 
     // Exclusions, then "README.md loses to index.md in the same folder" as MkDocs does.
     for file in &mut tree.files {
-        let is_excluded = exclude.matched_path_or_any_parents(&file.src_uri, false).is_ignore();
+        let is_excluded = exclude
+            .matched_path_or_any_parents(&file.src_uri, false)
+            .is_ignore();
         file.inclusion = if is_excluded {
             Inclusion::Excluded
-        } else if hide.matched_path_or_any_parents(&file.src_uri, false).is_ignore() {
+        } else if hide
+            .matched_path_or_any_parents(&file.src_uri, false)
+            .is_ignore()
+        {
             Inclusion::NotInNav
         } else {
             Inclusion::Included
@@ -255,7 +260,11 @@ fn walk(
 
 fn matcher(defaults: &[&str], patterns: &[String]) -> Gitignore {
     let mut builder = GitignoreBuilder::new("");
-    for pattern in defaults.iter().copied().chain(patterns.iter().map(String::as_str)) {
+    for pattern in defaults
+        .iter()
+        .copied()
+        .chain(patterns.iter().map(String::as_str))
+    {
         // A bad pattern only loses that pattern; MkDocs would refuse the config.
         let _ = builder.add_line(None, pattern);
     }

@@ -7,6 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use pulldown_cmark_escape::{escape_href, escape_html, escape_html_body_text};
+use rayon::prelude::*;
 
 use crate::files::DocsFiles;
 use crate::links::relative_url;
@@ -53,24 +54,41 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 
 /// Writes `site` into `out_dir` (replaced as a whole once complete: the site is written to a
 /// temporary sibling folder first, then renamed). Assets are read through `files`.
-pub fn write_static_site(site: &Site, files: &dyn DocsFiles, out_dir: &Path) -> Result<WriteSummary, WriteError> {
-    let parent = out_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+pub fn write_static_site(
+    site: &Site,
+    files: &dyn DocsFiles,
+    out_dir: &Path,
+) -> Result<WriteSummary, WriteError> {
+    let parent = out_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
     let staging = tempfile::Builder::new()
         .prefix(".greenroom-site-")
         .tempdir_in(parent)
         .map_err(io(parent))?;
     let root = staging.path();
-    let mut summary = WriteSummary::default();
-
-    for (index, page) in site.pages.iter().enumerate() {
-        let Ok(rel) = path::normalize(&page.output_path) else { continue };
-        let html = page_html(site, page, index);
-        write_file(root, &rel, html.as_bytes())?;
-        summary.pages += 1;
-    }
+    // Pages are independent: render and write them in parallel.
+    let pages = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(index, page)| {
+            let Ok(rel) = path::normalize(&page.output_path) else {
+                return Ok(0);
+            };
+            write_file(root, &rel, page_html(site, page, index).as_bytes()).map(|()| 1)
+        })
+        .sum::<Result<usize, WriteError>>()?;
+    let mut summary = WriteSummary {
+        pages,
+        ..WriteSummary::default()
+    };
     for asset in &site.assets {
-        let Ok(rel) = path::normalize(&asset.src_uri) else { continue };
+        let Ok(rel) = path::normalize(&asset.src_uri) else {
+            continue;
+        };
         match files.read(&asset.source_path, 256 << 20) {
             Ok(bytes) => {
                 write_file(root, &rel, &bytes)?;
@@ -82,16 +100,27 @@ pub fn write_static_site(site: &Site, files: &dyn DocsFiles, out_dir: &Path) -> 
     let css = format!("{BASE_CSS}\n{}", theme_css());
     write_file(root, CSS_PATH, css.as_bytes())?;
     write_file(root, JS_PATH, BASE_JS.as_bytes())?;
-    write_file(root, "search/search_index.json", search_index(site).as_bytes())?;
+    write_file(
+        root,
+        "search/search_index.json",
+        search_index(site).as_bytes(),
+    )?;
     let metadata = serde_json::json!({"site_name": site.name, "site_description": site.description.clone().unwrap_or_default()});
-    write_file(root, "techdocs_metadata.json", metadata.to_string().as_bytes())?;
+    write_file(
+        root,
+        "techdocs_metadata.json",
+        metadata.to_string().as_bytes(),
+    )?;
 
     // Swap the finished site into place.
     let staged = staging.keep();
     if out_dir.exists() {
         let old = parent.join(format!(
             ".greenroom-old-{}",
-            out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            out_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
         ));
         let _ = fs::remove_dir_all(&old);
         fs::rename(out_dir, &old).map_err(io(out_dir))?;
@@ -120,7 +149,11 @@ fn link_to(url: &str, from: &Page) -> String {
 
 /// The URL a page's relative links are relative to (MkDocs' `File.url`).
 fn page_base(page: &Page) -> String {
-    if page.url.is_empty() { "./".into() } else { page.url.clone() }
+    if page.url.is_empty() {
+        "./".into()
+    } else {
+        page.url.clone()
+    }
 }
 
 /// Appends `index.html` to links that name a folder, which `file://` cannot serve.
@@ -129,12 +162,20 @@ fn file_safe(href: &str) -> String {
         Some(at) => (&href[..at], &href[at..]),
         None => (href, ""),
     };
-    if path_part.is_empty() || path_part.contains("://") || path_part.starts_with("mailto:") || path_part.starts_with('/') {
+    if path_part.is_empty()
+        || path_part.contains("://")
+        || path_part.starts_with("mailto:")
+        || path_part.starts_with('/')
+    {
         return href.to_string();
     }
     if path_part.ends_with('/') {
         format!("{path_part}index.html{suffix}")
-    } else if path_part == "." || path_part == ".." || path_part.ends_with("/..") || path_part.ends_with("/.") {
+    } else if path_part == "."
+        || path_part == ".."
+        || path_part.ends_with("/..")
+        || path_part.ends_with("/.")
+    {
         format!("{path_part}/index.html{suffix}")
     } else {
         href.to_string()
@@ -176,7 +217,9 @@ fn page_html(site: &Site, page: &Page, index: usize) -> String {
     let _ = escape_href(&mut h, &link_to("", page));
     h.push_str("\">");
     let _ = escape_html_body_text(&mut h, &site.name);
-    h.push_str("</a></header>\n<div class=\"gr-layout\">\n<nav class=\"gr-nav\" aria-label=\"Site\">\n");
+    h.push_str(
+        "</a></header>\n<div class=\"gr-layout\">\n<nav class=\"gr-nav\" aria-label=\"Site\">\n",
+    );
     nav_html(&site.nav, page, index, &mut h);
     h.push_str("</nav>\n<main class=\"gr-content\">\n<article class=\"md-typeset\">\n");
     h.push_str(&file_safe_body(&page.html));
@@ -225,7 +268,11 @@ fn nav_html(nodes: &[NavNode], current: &Page, index: usize, h: &mut String) {
         match &node.kind {
             NavKind::Page { page, url } => {
                 let active = *page == index;
-                h.push_str(if active { "<li class=\"gr-active\"><a aria-current=\"page\" href=\"" } else { "<li><a href=\"" });
+                h.push_str(if active {
+                    "<li class=\"gr-active\"><a aria-current=\"page\" href=\""
+                } else {
+                    "<li><a href=\""
+                });
                 let _ = escape_href(&mut *h, &link_to(url, current));
                 h.push_str("\">");
                 let _ = escape_html_body_text(&mut *h, &node.title);
@@ -311,7 +358,10 @@ mod tests {
 
     #[test]
     fn folder_links_get_index_html() {
-        assert_eq!(file_safe("../guide/#install"), "../guide/index.html#install");
+        assert_eq!(
+            file_safe("../guide/#install"),
+            "../guide/index.html#install"
+        );
         assert_eq!(file_safe("./"), "./index.html");
         assert_eq!(file_safe(".."), "../index.html");
         assert_eq!(file_safe("img/x.png"), "img/x.png");

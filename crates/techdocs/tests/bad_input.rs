@@ -1,12 +1,13 @@
 //! Hostile or broken repositories: every case ends in a clear warning or error, never a
 //! panic, and nothing from outside the repository reaches the site.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 use std::fs;
 use std::path::Path;
 
 use greenroom_techdocs::{
-    BuildError, BuildOptions, ConfigError, Site, WarningKind, WorkingTree, build_site, locate_in_folder,
-    write_static_site,
+    BuildError, BuildOptions, ConfigError, Site, WarningKind, WorkingTree, build_site,
+    locate_in_folder, write_static_site,
 };
 
 const SECRET: &str = "TOP-SECRET-OUTSIDE-THE-REPO";
@@ -24,7 +25,9 @@ fn try_build(root: &Path) -> Result<Site, BuildError> {
 }
 
 fn has_warning(site: &Site, kind: WarningKind, needle: &str) -> bool {
-    site.warnings.iter().any(|w| w.kind == kind && w.to_string().contains(needle))
+    site.warnings
+        .iter()
+        .any(|w| w.kind == kind && w.to_string().contains(needle))
 }
 
 /// A folder outside the repository holding a secret, and a repository beside it.
@@ -40,18 +43,35 @@ fn repo_with_outside_secret() -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn invalid_or_missing_mkdocs_yml() {
     let repo = tempfile::tempdir().unwrap();
-    write(repo.path(), "mkdocs.yml", "site_name: Broken\nnav:\n  - Home: index.md\n   - bad indent\n");
+    write(
+        repo.path(),
+        "mkdocs.yml",
+        "site_name: Broken\nnav:\n  - Home: index.md\n   - bad indent\n",
+    );
     write(repo.path(), "docs/index.md", "# Home\n");
     let err = try_build(repo.path()).unwrap_err();
-    assert!(matches!(err, BuildError::Config(ConfigError::Yaml { .. })), "{err:?}");
-    assert!(err.to_string().starts_with("mkdocs.yml:"), "points at the file: {err}");
+    assert!(
+        matches!(err, BuildError::Config(ConfigError::Yaml { .. })),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with("mkdocs.yml:"),
+        "points at the file: {err}"
+    );
 
     write(repo.path(), "mkdocs.yml", "- just\n- a list\n");
-    assert!(matches!(try_build(repo.path()), Err(BuildError::Config(ConfigError::NotAMapping(_)))));
+    assert!(matches!(
+        try_build(repo.path()),
+        Err(BuildError::Config(ConfigError::NotAMapping(_)))
+    ));
 
     write(repo.path(), "mkdocs.yml", "nav:\n  - Home: index.md\n");
     let site = try_build(repo.path()).unwrap();
-    assert!(has_warning(&site, WarningKind::Config, "site_name is missing"));
+    assert!(has_warning(
+        &site,
+        WarningKind::Config,
+        "site_name is missing"
+    ));
 
     // No mkdocs.yml at all, but docs/: built with a synthesised configuration.
     fs::remove_file(repo.path().join("mkdocs.yml")).unwrap();
@@ -66,19 +86,39 @@ fn invalid_or_missing_mkdocs_yml() {
     assert_eq!((site.name.as_str(), site.pages.len()), ("payments", 1));
     // Nothing at all.
     let empty = tempfile::tempdir().unwrap();
-    assert_eq!(locate_in_folder(&WorkingTree::new(empty.path()).unwrap(), ""), None);
+    assert_eq!(
+        locate_in_folder(&WorkingTree::new(empty.path()).unwrap(), ""),
+        None
+    );
 }
 
 #[test]
 fn nav_entry_to_a_missing_page() {
     let repo = tempfile::tempdir().unwrap();
-    write(repo.path(), "mkdocs.yml", "site_name: S\nnav:\n  - Home: index.md\n  - Gone: missing/page.md\n  - 42\n");
+    write(
+        repo.path(),
+        "mkdocs.yml",
+        "site_name: S\nnav:\n  - Home: index.md\n  - Gone: missing/page.md\n  - 42\n",
+    );
     write(repo.path(), "docs/index.md", "# Home\n");
     let site = try_build(repo.path()).unwrap();
     assert_eq!(site.pages.len(), 1);
-    let nav_warnings: Vec<String> = site.warnings.iter().filter(|w| w.kind == WarningKind::Nav).map(|w| w.to_string()).collect();
-    assert!(nav_warnings.iter().any(|w| w.starts_with("mkdocs.yml:4:") && w.contains("missing/page.md")), "{nav_warnings:?}");
-    assert!(nav_warnings.iter().any(|w| w.starts_with("mkdocs.yml:5:")), "{nav_warnings:?}");
+    let nav_warnings: Vec<String> = site
+        .warnings
+        .iter()
+        .filter(|w| w.kind == WarningKind::Nav)
+        .map(|w| w.to_string())
+        .collect();
+    assert!(
+        nav_warnings
+            .iter()
+            .any(|w| w.starts_with("mkdocs.yml:4:") && w.contains("missing/page.md")),
+        "{nav_warnings:?}"
+    );
+    assert!(
+        nav_warnings.iter().any(|w| w.starts_with("mkdocs.yml:5:")),
+        "{nav_warnings:?}"
+    );
 }
 
 #[test]
@@ -88,10 +128,22 @@ fn huge_pages_and_deep_nesting() {
     let line = "Lorem ipsum dolor sit amet, **consectetur** adipiscing elit. [link](index.md)\n";
     let huge: String = line.repeat(20 * 1024 * 1024 / line.len() + 1);
     write(repo.path(), "docs/huge.md", &huge);
-    write(repo.path(), "docs/big.md", &format!("# Big\n\n{}", line.repeat(2 * 1024 * 1024 / line.len())));
+    write(
+        repo.path(),
+        "docs/big.md",
+        &format!("# Big\n\n{}", line.repeat(2 * 1024 * 1024 / line.len())),
+    );
     // Five thousand nested lists on one line, nested block quotes and admonitions.
-    write(repo.path(), "docs/lists.md", &format!("# Lists\n\n{}deep\n", "- ".repeat(5000)));
-    write(repo.path(), "docs/quotes.md", &format!("# Quotes\n\n{}deep\n", ">".repeat(5000)));
+    write(
+        repo.path(),
+        "docs/lists.md",
+        &format!("# Lists\n\n{}deep\n", "- ".repeat(5000)),
+    );
+    write(
+        repo.path(),
+        "docs/quotes.md",
+        &format!("# Quotes\n\n{}deep\n", ">".repeat(5000)),
+    );
     let mut admonitions = String::from("# Admonitions\n\n");
     for depth in 0..200 {
         admonitions.push_str(&"    ".repeat(depth));
@@ -109,14 +161,30 @@ fn huge_pages_and_deep_nesting() {
     write(repo.path(), "docs/index.md", "# Home\n");
 
     let site = try_build(repo.path()).unwrap();
-    assert!(has_warning(&site, WarningKind::File, "docs/huge.md: page not rendered"), "{:?}", site.warnings);
+    assert!(
+        has_warning(&site, WarningKind::File, "docs/huge.md: page not rendered"),
+        "{:?}",
+        site.warnings
+    );
     let huge_page = site.page("huge.md").unwrap();
     assert!(huge_page.html.contains("cannot be shown"));
     assert!(site.page("big.md").unwrap().html.len() > 2 * 1024 * 1024);
     assert!(site.page("lists.md").unwrap().html.contains("deep"));
     assert!(site.page("quotes.md").unwrap().html.contains("deep"));
-    assert!(site.page("admonitions.md").unwrap().html.contains("innermost"));
-    assert!(site.page("indented.md").unwrap().html.matches("item").count() == 2000);
+    assert!(
+        site.page("admonitions.md")
+            .unwrap()
+            .html
+            .contains("innermost")
+    );
+    assert!(
+        site.page("indented.md")
+            .unwrap()
+            .html
+            .matches("item")
+            .count()
+            == 2000
+    );
 }
 
 #[test]
@@ -133,15 +201,50 @@ fn scripts_and_javascript_links_are_removed() {
     );
     let site = try_build(repo.path()).unwrap();
     let html = &site.pages[0].html;
-    for forbidden in ["<script", "alert", "onmouseover", "onerror", "javascript:", "data:text", "tracker.example", "<iframe", "<style", "evil.example"] {
+    for forbidden in [
+        "<script",
+        "alert",
+        "onmouseover",
+        "onerror",
+        "javascript:",
+        "data:text",
+        "tracker.example",
+        "<iframe",
+        "<style",
+        "evil.example",
+    ] {
         assert!(!html.contains(forbidden), "{forbidden} survived:\n{html}");
     }
-    assert!(html.contains("class=\"box\""), "harmless HTML is kept: {html}");
-    assert!(html.contains("<a class=\"remote-image\" href=\"https://cdn.example/logo.png\">Image: remote</a>"), "{html}");
-    assert!(has_warning(&site, WarningKind::UnsafeHtml, "raw HTML was sanitised"));
-    assert!(has_warning(&site, WarningKind::UnsafeHtml, "docs/index.md:7: link to 'javascript:"));
-    assert!(has_warning(&site, WarningKind::RemoteContent, "tracker.example"));
-    assert!(has_warning(&site, WarningKind::RemoteContent, "docs/index.md:11: remote image"));
+    assert!(
+        html.contains("class=\"box\""),
+        "harmless HTML is kept: {html}"
+    );
+    assert!(
+        html.contains(
+            "<a class=\"remote-image\" href=\"https://cdn.example/logo.png\">Image: remote</a>"
+        ),
+        "{html}"
+    );
+    assert!(has_warning(
+        &site,
+        WarningKind::UnsafeHtml,
+        "raw HTML was sanitised"
+    ));
+    assert!(has_warning(
+        &site,
+        WarningKind::UnsafeHtml,
+        "docs/index.md:7: link to 'javascript:"
+    ));
+    assert!(has_warning(
+        &site,
+        WarningKind::RemoteContent,
+        "tracker.example"
+    ));
+    assert!(has_warning(
+        &site,
+        WarningKind::RemoteContent,
+        "docs/index.md:11: remote image"
+    ));
 }
 
 #[test]
@@ -156,20 +259,48 @@ fn snippets_and_images_cannot_leave_the_repository() {
     );
     #[cfg(unix)]
     {
-        std::os::unix::fs::symlink(repo.parent().unwrap().join("secret.md"), repo.join("docs/linked-secret.md")).unwrap();
-        std::os::unix::fs::symlink(repo.parent().unwrap().join("secret.png"), repo.join("docs/linked.png")).unwrap();
+        std::os::unix::fs::symlink(
+            repo.parent().unwrap().join("secret.md"),
+            repo.join("docs/linked-secret.md"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(
+            repo.parent().unwrap().join("secret.png"),
+            repo.join("docs/linked.png"),
+        )
+        .unwrap();
     }
     let site = try_build(&repo).unwrap();
     let html = &site.pages[0].html;
     assert!(!html.contains(SECRET), "{html}");
-    assert!(has_warning(&site, WarningKind::Snippet, "docs/index.md:3: snippet '../secret.md' is outside the folder of mkdocs.yml"));
+    assert!(has_warning(
+        &site,
+        WarningKind::Snippet,
+        "docs/index.md:3: snippet '../secret.md' is outside the folder of mkdocs.yml"
+    ));
     assert!(has_warning(&site, WarningKind::Snippet, "docs/index.md:5:"));
-    assert!(has_warning(&site, WarningKind::Asset, "docs/index.md:9:"), "{:?}", site.warnings);
-    assert!(has_warning(&site, WarningKind::BrokenLink, "docs/index.md:11:"));
+    assert!(
+        has_warning(&site, WarningKind::Asset, "docs/index.md:9:"),
+        "{:?}",
+        site.warnings
+    );
+    assert!(has_warning(
+        &site,
+        WarningKind::BrokenLink,
+        "docs/index.md:11:"
+    ));
     #[cfg(unix)]
     {
-        assert!(has_warning(&site, WarningKind::Snippet, "docs/index.md:7:"), "{:?}", site.warnings);
-        assert!(has_warning(&site, WarningKind::File, "symlink pointing outside the repository"));
+        assert!(
+            has_warning(&site, WarningKind::Snippet, "docs/index.md:7:"),
+            "{:?}",
+            site.warnings
+        );
+        assert!(has_warning(
+            &site,
+            WarningKind::File,
+            "symlink pointing outside the repository"
+        ));
         assert!(site.page("linked-secret.md").is_none());
         assert!(site.assets.is_empty());
     }
@@ -179,7 +310,11 @@ fn snippets_and_images_cannot_leave_the_repository() {
     write_static_site(&site, &files, &out.path().join("site")).unwrap();
     for entry in walk(&out.path().join("site")) {
         let bytes = fs::read(&entry).unwrap();
-        assert!(!String::from_utf8_lossy(&bytes).contains(SECRET), "{}", entry.display());
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(SECRET),
+            "{}",
+            entry.display()
+        );
     }
 }
 
@@ -196,8 +331,16 @@ fn symlink_loops_are_skipped() {
     let site = try_build(repo.path()).unwrap();
     let uris: Vec<&str> = site.pages.iter().map(|p| p.src_uri.as_str()).collect();
     assert_eq!(uris, ["index.md", "sub/page.md"]);
-    assert!(has_warning(&site, WarningKind::File, "symlink loop"), "{:?}", site.warnings);
-    assert!(has_warning(&site, WarningKind::File, "loop-a"), "{:?}", site.warnings);
+    assert!(
+        has_warning(&site, WarningKind::File, "symlink loop"),
+        "{:?}",
+        site.warnings
+    );
+    assert!(
+        has_warning(&site, WarningKind::File, "loop-a"),
+        "{:?}",
+        site.warnings
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

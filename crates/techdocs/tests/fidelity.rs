@@ -2,10 +2,13 @@
 //! virtualenv made by `tests/prepare.sh`) and by this crate, and the page set, titles, URLs,
 //! heading ids, link and image targets, prev/next and the nav tree must be the same.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use greenroom_techdocs::{BuildOptions, NavKind, NavNode, Site, WorkingTree, build_site, locate_in_folder};
+use greenroom_techdocs::{
+    BuildOptions, NavKind, NavNode, Site, WorkingTree, build_site, locate_in_folder,
+};
 use regex::Regex;
 use serde_json::{Value, json};
 
@@ -14,7 +17,8 @@ const FIXTURES: &[&str] = &["payments-service", "platform-handbook", "monorepo"]
 const EMOJI_CDN: &str = "https://cdnjs.cloudflare.com/ajax/libs/emojione/";
 
 fn venv_python() -> PathBuf {
-    let deps = std::env::var("GREENROOM_TEST_DEPS").unwrap_or_else(|_| "/var/tmp/greenroom-test-deps".into());
+    let deps = std::env::var("GREENROOM_TEST_DEPS")
+        .unwrap_or_else(|_| "/var/tmp/greenroom-test-deps".into());
     let python = Path::new(&deps).join("mkdocs-venv/bin/python");
     assert!(
         python.exists(),
@@ -25,7 +29,9 @@ fn venv_python() -> PathBuf {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn mkdocs_reference(name: &str) -> Value {
@@ -95,15 +101,21 @@ fn nav(nodes: &[NavNode], site: &Site) -> Vec<Value> {
     nodes
         .iter()
         .map(|n| match &n.kind {
-            NavKind::Page { page, .. } => json!({"title": n.title, "page": site.pages[*page].src_uri}),
-            NavKind::Section { children } => json!({"title": n.title, "section": nav(children, site)}),
+            NavKind::Page { page, .. } => {
+                json!({"title": n.title, "page": site.pages[*page].src_uri})
+            }
+            NavKind::Section { children } => {
+                json!({"title": n.title, "section": nav(children, site)})
+            }
             NavKind::Link { url } => json!({"title": n.title, "link": url}),
         })
         .collect()
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'")
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
 }
 
 fn compare(name: &str) {
@@ -111,18 +123,40 @@ fn compare(name: &str) {
     let site = build(name);
     let ours = ours(&site);
     if std::env::var_os("GREENROOM_FIDELITY_DUMP").is_some() {
-        eprintln!("{}", serde_json::to_string_pretty(&ours).unwrap_or_default());
+        eprintln!(
+            "{}",
+            serde_json::to_string_pretty(&ours).unwrap_or_default()
+        );
     }
     let mut problems = Vec::new();
     let ref_pages = reference["pages"].as_array().unwrap();
     let our_pages = ours["pages"].as_array().unwrap();
-    let uris = |pages: &[Value]| pages.iter().map(|p| p["src_uri"].clone()).collect::<Vec<_>>();
+    let uris = |pages: &[Value]| {
+        pages
+            .iter()
+            .map(|p| p["src_uri"].clone())
+            .collect::<Vec<_>>()
+    };
     if uris(ref_pages) != uris(our_pages) {
-        problems.push(format!("page set differs:\n  mkdocs: {:?}\n  ours:   {:?}", uris(ref_pages), uris(our_pages)));
+        problems.push(format!(
+            "page set differs:\n  mkdocs: {:?}\n  ours:   {:?}",
+            uris(ref_pages),
+            uris(our_pages)
+        ));
     }
     for want in ref_pages {
-        let Some(got) = our_pages.iter().find(|p| p["src_uri"] == want["src_uri"]) else { continue };
-        for field in ["url", "title", "heading_ids", "links", "images", "previous", "next"] {
+        let Some(got) = our_pages.iter().find(|p| p["src_uri"] == want["src_uri"]) else {
+            continue;
+        };
+        for field in [
+            "url",
+            "title",
+            "heading_ids",
+            "links",
+            "images",
+            "previous",
+            "next",
+        ] {
             if want[field] != got[field] {
                 problems.push(format!(
                     "{} {field}:\n  mkdocs: {}\n  ours:   {}",
@@ -132,9 +166,17 @@ fn compare(name: &str) {
         }
     }
     if reference["nav"] != ours["nav"] {
-        problems.push(format!("nav differs:\n  mkdocs: {}\n  ours:   {}", reference["nav"], ours["nav"]));
+        problems.push(format!(
+            "nav differs:\n  mkdocs: {}\n  ours:   {}",
+            reference["nav"], ours["nav"]
+        ));
     }
-    assert!(problems.is_empty(), "{name}: {} difference(s) from mkdocs build:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{name}: {} difference(s) from mkdocs build:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]

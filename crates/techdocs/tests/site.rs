@@ -1,13 +1,14 @@
 //! Building, caching, writing and checking sites made in temporary folders.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::sync::Mutex;
 
 use greenroom_techdocs::{
-    BuildOptions, DocsLocation, DocsRequest, DocsSite, LocateError, Progress, Site, SiteCache, WarningKind,
-    WorkingTree, build_site, check, locate_docs, locate_in_folder, write_static_site,
+    BuildOptions, DocsLocation, DocsRequest, DocsSite, LocateError, Progress, Site, SiteCache,
+    WarningKind, WorkingTree, build_site, check, locate_docs, locate_in_folder, write_static_site,
 };
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -25,7 +26,10 @@ fn build(root: &Path, cache: Option<&SiteCache>) -> Site {
 fn request(dir: &str, annotations: &[(&str, &str)], urls: &[&str]) -> DocsRequest {
     DocsRequest {
         descriptor_dir: dir.into(),
-        annotations: annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        annotations: annotations
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
         repo_urls: urls.iter().map(|u| u.to_string()).collect(),
     }
 }
@@ -50,21 +54,49 @@ fn finds_docs_from_annotations_as_techdocs() {
     };
 
     // dir:. is the descriptor's folder; mkdocs.yaml wins over mkdocs.yml.
-    let found = locate_docs(&files, &request("services/api", &[("backstage.io/techdocs-ref", "dir:.")], &[])).unwrap();
-    assert_eq!(found, local("services/api", Some("services/api/mkdocs.yaml")));
+    let found = locate_docs(
+        &files,
+        &request(
+            "services/api",
+            &[("backstage.io/techdocs-ref", "dir:.")],
+            &[],
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        found,
+        local("services/api", Some("services/api/mkdocs.yaml"))
+    );
     // A docs/ folder without mkdocs.yml still has docs (a configuration is synthesised).
-    let found = locate_docs(&files, &request("services/web", &[("backstage.io/techdocs-ref", "dir:.")], &[])).unwrap();
+    let found = locate_docs(
+        &files,
+        &request(
+            "services/web",
+            &[("backstage.io/techdocs-ref", "dir:.")],
+            &[],
+        ),
+    )
+    .unwrap();
     assert_eq!(found, local("services/web", None));
     // url: into the same repository is read locally; another repository is not available.
     let same = request(
         "services/api",
-        &[("backstage.io/techdocs-ref", "url:https://github.com/acme/mono/tree/main/services/web")],
+        &[(
+            "backstage.io/techdocs-ref",
+            "url:https://github.com/acme/mono/tree/main/services/web",
+        )],
         &["git@github.com:acme/mono.git"],
     );
-    assert_eq!(locate_docs(&files, &same).unwrap(), local("services/web", None));
+    assert_eq!(
+        locate_docs(&files, &same).unwrap(),
+        local("services/web", None)
+    );
     let other = request(
         "services/api",
-        &[("backstage.io/techdocs-ref", "url:https://github.com/acme/elsewhere/tree/main")],
+        &[(
+            "backstage.io/techdocs-ref",
+            "url:https://github.com/acme/elsewhere/tree/main",
+        )],
         &["https://github.com/acme/mono"],
     );
     assert_eq!(
@@ -74,17 +106,45 @@ fn finds_docs_from_annotations_as_techdocs() {
         }
     );
     // Borrowing another entity's docs, and the root fallback without annotations.
-    let borrowed = request("services/api", &[("backstage.io/techdocs-entity", "component:default/web")], &[]);
-    assert_eq!(locate_docs(&files, &borrowed).unwrap(), DocsSite::OtherEntity("component:default/web".into()));
-    assert_eq!(locate_docs(&files, &request("x", &[], &[])).unwrap(), local("", Some("mkdocs.yml")));
+    let borrowed = request(
+        "services/api",
+        &[("backstage.io/techdocs-entity", "component:default/web")],
+        &[],
+    );
+    assert_eq!(
+        locate_docs(&files, &borrowed).unwrap(),
+        DocsSite::OtherEntity("component:default/web".into())
+    );
+    assert_eq!(
+        locate_docs(&files, &request("x", &[], &[])).unwrap(),
+        local("", Some("mkdocs.yml"))
+    );
     // Errors a person can act on.
-    let escaping = request("services/api", &[("backstage.io/techdocs-ref", "dir:../../..")], &[]);
-    assert!(matches!(locate_docs(&files, &escaping), Err(LocateError::Escapes(_))));
-    let missing = request("services/api", &[("backstage.io/techdocs-ref", "dir:./empty")], &[]);
+    let escaping = request(
+        "services/api",
+        &[("backstage.io/techdocs-ref", "dir:../../..")],
+        &[],
+    );
+    assert!(matches!(
+        locate_docs(&files, &escaping),
+        Err(LocateError::Escapes(_))
+    ));
+    let missing = request(
+        "services/api",
+        &[("backstage.io/techdocs-ref", "dir:./empty")],
+        &[],
+    );
     let err = locate_docs(&files, &missing).unwrap_err();
     assert!(err.to_string().contains("services/api/empty"), "{err}");
-    let bad = request("services/api", &[("backstage.io/techdocs-ref", "path/to/docs")], &[]);
-    assert!(matches!(locate_docs(&files, &bad), Err(LocateError::BadRef(_))));
+    let bad = request(
+        "services/api",
+        &[("backstage.io/techdocs-ref", "path/to/docs")],
+        &[],
+    );
+    assert!(matches!(
+        locate_docs(&files, &bad),
+        Err(LocateError::BadRef(_))
+    ));
 }
 
 const FEATURES_PAGE: &str = r#"# Features
@@ -165,8 +225,20 @@ fn renders_techdocs_core_markdown() {
     assert_eq!(ids, ["features", "cafe-creme", "cafe-creme_1"]);
     // Search: one record for the page, one per section.
     let anchors: Vec<Option<&str>> = site.search.iter().map(|r| r.anchor.as_deref()).collect();
-    assert_eq!(anchors, [None, Some("features"), Some("cafe-creme"), Some("cafe-creme_1")]);
-    assert!(site.search[1].text.contains("Inside an admonition"), "{:?}", site.search[1]);
+    assert_eq!(
+        anchors,
+        [
+            None,
+            Some("features"),
+            Some("cafe-creme"),
+            Some("cafe-creme_1")
+        ]
+    );
+    assert!(
+        site.search[1].text.contains("Inside an admonition"),
+        "{:?}",
+        site.search[1]
+    );
 }
 
 #[test]
@@ -176,19 +248,46 @@ fn rebuilds_page_by_page_from_the_cache() {
     let cache = SiteCache::new(cache_dir.path());
     let root = repo.path();
     write(root, "mkdocs.yml", "site_name: Cached\n");
-    write(root, "docs/index.md", "# Home\n\nSee [a](a.md#intro) and [b](b.md).\n");
-    write(root, "docs/a.md", "# A\n\n## Intro\n\n--8<-- \"shared/note.md\"\n");
+    write(
+        root,
+        "docs/index.md",
+        "# Home\n\nSee [a](a.md#intro) and [b](b.md).\n",
+    );
+    write(
+        root,
+        "docs/a.md",
+        "# A\n\n## Intro\n\n--8<-- \"shared/note.md\"\n",
+    );
     write(root, "docs/b.md", "# B\n");
     write(root, "shared/note.md", "Shared text v1.\n");
 
     let events = Mutex::new(Vec::new());
     let files = WorkingTree::new(root).unwrap();
     let location = locate_in_folder(&files, "").unwrap();
-    let first = build_site(&files, &location, &BuildOptions::default(), Some(&cache), &|p| events.lock().unwrap().push(p)).unwrap();
+    let first = build_site(
+        &files,
+        &location,
+        &BuildOptions::default(),
+        Some(&cache),
+        &|p| events.lock().unwrap().push(p),
+    )
+    .unwrap();
     assert_eq!(first.reused_pages, 0);
     let events = events.into_inner().unwrap();
-    assert_eq!(events.first(), Some(&Progress::Collected { pages: 3, assets: 0 }));
-    assert_eq!(events.last(), Some(&Progress::Finished { pages: 3, reused: 0 }));
+    assert_eq!(
+        events.first(),
+        Some(&Progress::Collected {
+            pages: 3,
+            assets: 0
+        })
+    );
+    assert_eq!(
+        events.last(),
+        Some(&Progress::Finished {
+            pages: 3,
+            reused: 0
+        })
+    );
     cache.put_site(&first).unwrap();
     assert_eq!(cache.get_site(&first.content_hash).unwrap().pages.len(), 3);
 
@@ -216,17 +315,36 @@ fn rebuilds_page_by_page_from_the_cache() {
     assert_eq!(fifth.reused_pages, 2);
     let broken: Vec<_> = fifth.broken_references().collect();
     assert_eq!(broken.len(), 1, "{broken:?}");
-    assert_eq!((broken[0].file.as_str(), broken[0].line), ("docs/index.md", 3));
+    assert_eq!(
+        (broken[0].file.as_str(), broken[0].line),
+        ("docs/index.md", 3)
+    );
 }
 
 #[test]
 fn writes_a_static_site_that_works_from_file_urls() {
     let repo = tempfile::tempdir().unwrap();
     let root = repo.path();
-    write(root, "mkdocs.yml", "site_name: Static\nrepo_url: https://github.com/acme/static\nedit_uri: edit/main/docs/\n");
-    write(root, "docs/index.md", "# Home\n\n[Guide](guide/setup.md#step-2) ![logo](img/logo.svg)\n");
-    write(root, "docs/guide/setup.md", "# Setup\n\n## Step 2\n\nBack [home](../index.md).\n");
-    write(root, "docs/img/logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    write(
+        root,
+        "mkdocs.yml",
+        "site_name: Static\nrepo_url: https://github.com/acme/static\nedit_uri: edit/main/docs/\n",
+    );
+    write(
+        root,
+        "docs/index.md",
+        "# Home\n\n[Guide](guide/setup.md#step-2) ![logo](img/logo.svg)\n",
+    );
+    write(
+        root,
+        "docs/guide/setup.md",
+        "# Setup\n\n## Step 2\n\nBack [home](../index.md).\n",
+    );
+    write(
+        root,
+        "docs/img/logo.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
     let files = WorkingTree::new(root).unwrap();
     let location = locate_in_folder(&files, "").unwrap();
     let site = build_site(&files, &location, &BuildOptions::default(), None, &|_| {}).unwrap();
@@ -237,9 +355,15 @@ fn writes_a_static_site_that_works_from_file_urls() {
 
     let summary = write_static_site(&site, &files, &out).unwrap();
     assert_eq!((summary.pages, summary.assets), (2, 1));
-    assert!(!out.join("stale.html").exists(), "the old site is replaced as a whole");
+    assert!(
+        !out.join("stale.html").exists(),
+        "the old site is replaced as a whole"
+    );
     let index = fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(index.contains("href=\"guide/setup/index.html#step-2\""), "{index}");
+    assert!(
+        index.contains("href=\"guide/setup/index.html#step-2\""),
+        "{index}"
+    );
     assert!(index.contains("src=\"img/logo.svg\""));
     assert!(index.contains("href=\"assets/greenroom-docs.css\""));
     let setup = fs::read_to_string(out.join("guide/setup/index.html")).unwrap();
@@ -249,14 +373,23 @@ fn writes_a_static_site_that_works_from_file_urls() {
     assert!(setup.contains("rel=\"prev\""));
     for page in [&index, &setup] {
         assert!(!page.contains("cdn"), "no CDN");
-        assert!(!page.contains("src=\"http"), "nothing loads from the network");
+        assert!(
+            !page.contains("src=\"http"),
+            "nothing loads from the network"
+        );
     }
     assert!(out.join("img/logo.svg").exists());
     let css = fs::read_to_string(out.join("assets/greenroom-docs.css")).unwrap();
     assert!(css.contains("prefers-color-scheme: dark"));
     let index_json: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(out.join("search/search_index.json")).unwrap()).unwrap();
-    let locations: Vec<&str> = index_json["docs"].as_array().unwrap().iter().map(|d| d["location"].as_str().unwrap()).collect();
+        serde_json::from_str(&fs::read_to_string(out.join("search/search_index.json")).unwrap())
+            .unwrap();
+    let locations: Vec<&str> = index_json["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["location"].as_str().unwrap())
+        .collect();
     assert!(locations.contains(&"guide/setup/#step-2"), "{locations:?}");
     let metadata = fs::read_to_string(out.join("techdocs_metadata.json")).unwrap();
     assert!(metadata.contains("\"site_name\":\"Static\""));
@@ -269,13 +402,24 @@ fn check_reports_broken_links_and_anchors_with_lines() {
     let location = locate_in_folder(&files, "").unwrap();
     let report = check(&files, &location, &BuildOptions::default()).unwrap();
     assert!(!report.is_ok());
-    let problems: Vec<(String, u32, WarningKind)> =
-        report.problems.iter().map(|w| (w.file.clone(), w.line, w.kind)).collect();
+    let problems: Vec<(String, u32, WarningKind)> = report
+        .problems
+        .iter()
+        .map(|w| (w.file.clone(), w.line, w.kind))
+        .collect();
     assert_eq!(
         problems,
         [
-            ("docs/guides/advanced/troubleshooting.md".to_string(), 24, WarningKind::BrokenLink),
-            ("docs/guides/advanced/troubleshooting.md".to_string(), 24, WarningKind::BrokenAnchor),
+            (
+                "docs/guides/advanced/troubleshooting.md".to_string(),
+                24,
+                WarningKind::BrokenLink
+            ),
+            (
+                "docs/guides/advanced/troubleshooting.md".to_string(),
+                24,
+                WarningKind::BrokenAnchor
+            ),
         ],
         "{:#?}",
         report.problems

@@ -15,11 +15,21 @@ use super::Line;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Block {
     /// `<div class="admonition …">` with an optional title (Markdown, inline).
-    AdmonitionOpen { classes: String, title: Option<String> },
+    AdmonitionOpen {
+        classes: String,
+        title: Option<String>,
+    },
     /// `<details>` with a summary; `open` for `???+`.
-    DetailsOpen { classes: String, title: String, open: bool },
+    DetailsOpen {
+        classes: String,
+        title: String,
+        open: bool,
+    },
     /// A set of content tabs with their titles (Markdown, inline) and the selected one.
-    TabsOpen { titles: Vec<String>, selected: usize },
+    TabsOpen {
+        titles: Vec<String>,
+        selected: usize,
+    },
     /// The start of tab `index` in the current set.
     TabOpen,
     /// Closes the innermost block of the matching kind.
@@ -49,7 +59,10 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// The source line of a byte offset in `text`.
     pub fn line_of(&self, offset: usize) -> u32 {
-        let idx = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let idx = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         self.line_origins.get(idx).copied().unwrap_or(1)
     }
 }
@@ -65,7 +78,12 @@ pub(crate) fn prepare(lines: &[Line<'_>]) -> Prepared {
     };
     let needs_blocks = lines.iter().any(|l| {
         let t = l.text.trim_start();
-        t.starts_with("!!!") || t.starts_with("???") || t.starts_with("===") || t.starts_with("*[") || t.starts_with("> [!") || t.starts_with(">[!")
+        t.starts_with("!!!")
+            || t.starts_with("???")
+            || t.starts_with("===")
+            || t.starts_with("*[")
+            || t.starts_with("> [!")
+            || t.starts_with(">[!")
     });
     if !needs_blocks {
         for line in lines {
@@ -73,7 +91,10 @@ pub(crate) fn prepare(lines: &[Line<'_>]) -> Prepared {
         }
         return out;
     }
-    let owned: Vec<(String, u32)> = lines.iter().map(|l| (l.text.to_string(), l.origin)).collect();
+    let owned: Vec<(String, u32)> = lines
+        .iter()
+        .map(|l| (l.text.to_string(), l.origin))
+        .collect();
     process(&owned, &mut out, 0);
     out
 }
@@ -193,17 +214,38 @@ fn process(lines: &[(String, u32)], out: &mut Prepared, depth: usize) {
         let trimmed = text.trim_start();
         if let Some(header) = admonition_header(trimmed) {
             let end = body_end(lines, i + 1, indent);
-            let body: Vec<(String, u32)> =
-                lines[i + 1..end].iter().map(|(l, o)| (dedent(l, 4), *o)).collect();
+            let body: Vec<(String, u32)> = lines[i + 1..end]
+                .iter()
+                .map(|(l, o)| (dedent(l, 4), *o))
+                .collect();
             let (open, close) = match header {
-                Header::Admonition { classes, title } => {
-                    (Block::AdmonitionOpen { classes, title }, Block::AdmonitionClose)
-                }
-                Header::Details { classes, title, open } => {
-                    (Block::DetailsOpen { classes, title, open }, Block::DetailsClose)
-                }
+                Header::Admonition { classes, title } => (
+                    Block::AdmonitionOpen { classes, title },
+                    Block::AdmonitionClose,
+                ),
+                Header::Details {
+                    classes,
+                    title,
+                    open,
+                } => (
+                    Block::DetailsOpen {
+                        classes,
+                        title,
+                        open,
+                    },
+                    Block::DetailsClose,
+                ),
             };
-            emit_block(out, indent, origin, open, close, &body, lines.get(end.saturating_sub(1)).map_or(origin, |l| l.1), depth);
+            emit_block(
+                out,
+                indent,
+                origin,
+                open,
+                close,
+                &body,
+                lines.get(end.saturating_sub(1)).map_or(origin, |l| l.1),
+                depth,
+            );
             i = end;
             continue;
         }
@@ -218,7 +260,10 @@ fn process(lines: &[(String, u32)], out: &mut Prepared, depth: usize) {
                     .iter()
                     .map(|(l, o)| {
                         let stripped = l.strip_prefix('>').unwrap_or(l);
-                        (stripped.strip_prefix(' ').unwrap_or(stripped).to_string(), *o)
+                        (
+                            stripped.strip_prefix(' ').unwrap_or(stripped).to_string(),
+                            *o,
+                        )
                     })
                     .collect();
                 let class = match kind.as_str() {
@@ -226,12 +271,19 @@ fn process(lines: &[(String, u32)], out: &mut Prepared, depth: usize) {
                     "important" => "warning".to_string(),
                     other => other.to_string(),
                 };
-                let title = if title.is_empty() { title_case(&kind) } else { title };
+                let title = if title.is_empty() {
+                    title_case(&kind)
+                } else {
+                    title
+                };
                 emit_block(
                     out,
                     0,
                     origin,
-                    Block::AdmonitionOpen { classes: class, title: Some(title) },
+                    Block::AdmonitionOpen {
+                        classes: class,
+                        title: Some(title),
+                    },
                     Block::AdmonitionClose,
                     &body,
                     lines[end - 1].1,
@@ -241,17 +293,16 @@ fn process(lines: &[(String, u32)], out: &mut Prepared, depth: usize) {
                 continue;
             }
         }
-        if let Some(tab) = tab_header(trimmed) {
+        if tab_header(trimmed).is_some() {
             let mut tabs: Vec<(String, Vec<(String, u32)>)> = Vec::new();
             let mut selected = 0;
             let mut j = i;
             let mut first = true;
-            loop {
-                let Some(t) = lines.get(j).and_then(|l| {
-                    (indent_of(&l.0) == indent).then(|| tab_header(l.0.trim_start())).flatten()
-                }) else {
-                    break;
-                };
+            while let Some(t) = lines.get(j).and_then(|l| {
+                (indent_of(&l.0) == indent)
+                    .then(|| tab_header(l.0.trim_start()))
+                    .flatten()
+            }) {
                 if t.new_set && !first {
                     break;
                 }
@@ -260,7 +311,10 @@ fn process(lines: &[(String, u32)], out: &mut Prepared, depth: usize) {
                     selected = tabs.len();
                 }
                 let end = body_end(lines, j + 1, indent);
-                let body = lines[j + 1..end].iter().map(|(l, o)| (dedent(l, 4), *o)).collect();
+                let body = lines[j + 1..end]
+                    .iter()
+                    .map(|(l, o)| (dedent(l, 4), *o))
+                    .collect();
                 tabs.push((t.title, body));
                 // The next tab of the set may follow after blank lines.
                 let mut next = end;
@@ -270,7 +324,6 @@ fn process(lines: &[(String, u32)], out: &mut Prepared, depth: usize) {
                 j = next;
                 i = end;
             }
-            let _ = tab;
             let last_origin = lines.get(i.saturating_sub(1)).map_or(origin, |l| l.1);
             let titles = tabs.iter().map(|(t, _)| t.clone()).collect();
             push_placeholder(out, indent, origin, Block::TabsOpen { titles, selected });
@@ -278,8 +331,10 @@ fn process(lines: &[(String, u32)], out: &mut Prepared, depth: usize) {
                 push_line(out, "", origin);
                 push_placeholder(out, indent, origin, Block::TabOpen);
                 push_line(out, "", origin);
-                let shifted: Vec<(String, u32)> =
-                    body.iter().map(|(l, o)| (indent_body(l, indent), *o)).collect();
+                let shifted: Vec<(String, u32)> = body
+                    .iter()
+                    .map(|(l, o)| (indent_body(l, indent), *o))
+                    .collect();
                 process(&shifted, out, depth + 1);
                 push_line(out, "", last_origin);
                 push_placeholder(out, indent, last_origin, Block::TabClose);
@@ -324,15 +379,25 @@ fn emit_block(
 ) {
     push_placeholder(out, indent, origin, open);
     push_line(out, "", origin);
-    let shifted: Vec<(String, u32)> = body.iter().map(|(l, o)| (indent_body(l, indent), *o)).collect();
+    let shifted: Vec<(String, u32)> = body
+        .iter()
+        .map(|(l, o)| (indent_body(l, indent), *o))
+        .collect();
     process(&shifted, out, depth + 1);
     push_line(out, "", last_origin);
     push_placeholder(out, indent, last_origin, close);
 }
 
 enum Header {
-    Admonition { classes: String, title: Option<String> },
-    Details { classes: String, title: String, open: bool },
+    Admonition {
+        classes: String,
+        title: Option<String>,
+    },
+    Details {
+        classes: String,
+        title: String,
+        open: bool,
+    },
 }
 
 /// `!!! type [more classes] ["Title"]`, `??? type ["Title"]`, `???+ …`.
@@ -353,15 +418,18 @@ fn admonition_header(line: &str) -> Option<Header> {
             if !(title_part.len() >= 2 && title_part.ends_with('"')) {
                 return None;
             }
-            (&rest[..q], Some(title_part[1..title_part.len() - 1].to_string()))
+            (
+                &rest[..q],
+                Some(title_part[1..title_part.len() - 1].to_string()),
+            )
         }
         None => (rest, None),
     };
     let classes: Vec<&str> = class_part.split_whitespace().collect();
-    if classes
-        .iter()
-        .any(|c| !c.chars().all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-'))
-    {
+    if classes.iter().any(|c| {
+        !c.chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-')
+    }) {
         return None;
     }
     // `!!!note` (no space) is allowed by Python-Markdown; a title needs a space before it.
@@ -398,7 +466,10 @@ struct TabHeader {
 /// `=== "Title"`, with `+` (selected) and `!` (starts a new set) in either order.
 fn tab_header(line: &str) -> Option<TabHeader> {
     let rest = line.strip_prefix("===")?;
-    let flags: String = rest.chars().take_while(|c| *c == '+' || *c == '!').collect();
+    let flags: String = rest
+        .chars()
+        .take_while(|c| *c == '+' || *c == '!')
+        .collect();
     let rest = &rest[flags.len()..];
     if !rest.starts_with([' ', '\t']) {
         return None;
@@ -424,8 +495,11 @@ fn alert_header(line: &str) -> Option<(String, String)> {
     let rest = rest.strip_prefix("[!")?;
     let (kind, title) = rest.split_once(']')?;
     let kind = kind.to_ascii_lowercase();
-    matches!(kind.as_str(), "note" | "tip" | "important" | "caution" | "warning")
-        .then(|| (kind, title.trim().to_string()))
+    matches!(
+        kind.as_str(),
+        "note" | "tip" | "important" | "caution" | "warning"
+    )
+    .then(|| (kind, title.trim().to_string()))
 }
 
 /// `*[ABBR]: Title`.
@@ -441,7 +515,10 @@ fn abbreviation(line: &str) -> Option<(String, String)> {
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
         None => String::new(),
     }
 }
@@ -460,7 +537,10 @@ mod tests {
         let lines: Vec<Line<'_>> = text
             .lines()
             .enumerate()
-            .map(|(i, l)| Line { text: Cow::Borrowed(l), origin: i as u32 + 1 })
+            .map(|(i, l)| Line {
+                text: Cow::Borrowed(l),
+                origin: i as u32 + 1,
+            })
             .collect();
         prepare(&lines)
     }
@@ -479,9 +559,18 @@ mod tests {
         };
         assert_eq!(
             blocks[0],
-            &Block::AdmonitionOpen { classes: "note".into(), title: Some("Heads up".into()) }
+            &Block::AdmonitionOpen {
+                classes: "note".into(),
+                title: Some("Heads up".into())
+            }
         );
-        assert_eq!(blocks[1], &Block::AdmonitionOpen { classes: "tip".into(), title: Some("Tip".into()) });
+        assert_eq!(
+            blocks[1],
+            &Block::AdmonitionOpen {
+                classes: "tip".into(),
+                title: Some("Tip".into())
+            }
+        );
         // "Inner" is on source line 5.
         let inner = p.text.find("Inner").unwrap();
         assert_eq!(p.line_of(inner), 5);
@@ -503,15 +592,30 @@ mod tests {
             .filter(|b| matches!(b, Block::TabsOpen { .. }))
             .collect();
         assert_eq!(sets.len(), 2);
-        assert!(sets.contains(&&Block::TabsOpen { titles: vec!["A".into(), "B".into()], selected: 1 }));
+        assert!(sets.contains(&&Block::TabsOpen {
+            titles: vec!["A".into(), "B".into()],
+            selected: 1
+        }));
     }
 
     #[test]
     fn headers_parse_as_python_markdown() {
-        assert!(matches!(admonition_header("!!! warning \"\""), Some(Header::Admonition { title: None, .. })));
-        assert!(matches!(admonition_header("???+ danger"), Some(Header::Details { open: true, .. })));
+        assert!(matches!(
+            admonition_header("!!! warning \"\""),
+            Some(Header::Admonition { title: None, .. })
+        ));
+        assert!(matches!(
+            admonition_header("???+ danger"),
+            Some(Header::Details { open: true, .. })
+        ));
         assert!(admonition_header("!!!").is_none());
-        assert_eq!(alert_header("> [!CAUTION]"), Some(("caution".into(), String::new())));
-        assert_eq!(abbreviation("*[HTML]: Hyper Text"), Some(("HTML".into(), "Hyper Text".into())));
+        assert_eq!(
+            alert_header("> [!CAUTION]"),
+            Some(("caution".into(), String::new()))
+        );
+        assert_eq!(
+            abbreviation("*[HTML]: Hyper Text"),
+            Some(("HTML".into(), "Hyper Text".into()))
+        );
     }
 }

@@ -36,7 +36,9 @@ fn yaml_block(source: &str) -> Option<(&str, usize)> {
     while offset < source.len() {
         let line_end = source[offset..].find('\n')? + offset;
         let line = &source[offset..line_end];
-        let marker = line.strip_prefix("---").or_else(|| line.strip_prefix("..."));
+        let marker = line
+            .strip_prefix("---")
+            .or_else(|| line.strip_prefix("..."));
         if offset > start && marker.is_some_and(|rest| rest.trim_matches([' ', '\t']).is_empty()) {
             return Some((&source[start..offset], line_end + 1));
         }
@@ -52,7 +54,9 @@ fn multimarkdown(source: &str) -> (Option<String>, &str, u32) {
     let mut line_no = 1;
     let mut consumed_any = false;
     while offset < source.len() {
-        let line_end = source[offset..].find('\n').map_or(source.len(), |e| offset + e);
+        let line_end = source[offset..]
+            .find('\n')
+            .map_or(source.len(), |e| offset + e);
         let line = source[offset..line_end].trim_end_matches('\r');
         if line.trim().is_empty() {
             if consumed_any {
@@ -101,8 +105,11 @@ fn meta_line(line: &str) -> Option<(&str, &str)> {
         return None;
     }
     let (key, value) = trimmed.split_once(':')?;
-    (!key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
-        .then(|| (key, value.trim()))
+    (!key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    .then(|| (key, value.trim()))
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use syntect::html::{ClassStyle, css_for_theme_with_class_style};
-use syntect::parsing::{BasicScopeStackOp, ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet};
+use syntect::parsing::{
+    BasicScopeStackOp, ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet,
+};
 
 /// Class prefix of highlighted spans, so the theme CSS applies to nothing else.
 const PREFIX: &str = "hl-";
@@ -36,8 +38,9 @@ pub fn warm_up() {
 pub fn theme_css() -> String {
     use two_face::theme::EmbeddedThemeName;
     let themes = two_face::theme::extra();
-    let light = css_for_theme_with_class_style(themes.get(EmbeddedThemeName::InspiredGithub), STYLE)
-        .unwrap_or_default();
+    let light =
+        css_for_theme_with_class_style(themes.get(EmbeddedThemeName::InspiredGithub), STYLE)
+            .unwrap_or_default();
     let dark = css_for_theme_with_class_style(themes.get(EmbeddedThemeName::OneHalfDark), STYLE)
         .unwrap_or_default();
     format!("{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
@@ -69,7 +72,8 @@ pub(crate) fn parse_info(info: &str) -> FenceInfo {
             match key {
                 "title" => out.title = Some(value.to_string()),
                 "linenums" => {
-                    out.linenums_start = value.split_whitespace().next().and_then(|v| v.parse().ok())
+                    out.linenums_start =
+                        value.split_whitespace().next().and_then(|v| v.parse().ok())
                 }
                 "hl_lines" => {
                     for part in value.split_whitespace() {
@@ -189,9 +193,11 @@ pub(crate) fn code_block(code: &str, info: &FenceInfo, out: &mut String) {
     let code = code.strip_suffix('\n').unwrap_or(code);
     let lines: Vec<&str> = code.split('\n').collect();
     let start = info.linenums_start.unwrap_or(1);
-    out.push_str("<table class=\"highlighttable\"><tr><td class=\"linenos\"><div class=\"linenodiv\"><pre>");
+    out.push_str(
+        "<table class=\"highlighttable\"><tr><td class=\"linenos\"><div class=\"linenodiv\"><pre>",
+    );
     for n in 0..lines.len() {
-        let _ = write!(out, "<span class=\"normal\">{}</span>\n", start + n);
+        let _ = writeln!(out, "<span class=\"normal\">{}</span>", start + n);
     }
     out.push_str("</pre></div></td><td class=\"code\"><div><pre><span></span><code>");
     match syntax {
@@ -258,7 +264,11 @@ fn highlighted_lines(syntax: &SyntaxReference, lines: &[&str], hl: &[usize], out
 /// The HTML of one line's tokens, as syntect's `line_tokens_to_classed_spans` but with class
 /// names cached per thread: turning a scope into its name takes a process-wide lock in
 /// syntect, which serialises parallel page rendering.
-fn classed_spans(line: &str, ops: &[(usize, ScopeStackOp)], stack: &mut ScopeStack) -> Option<String> {
+fn classed_spans(
+    line: &str,
+    ops: &[(usize, ScopeStackOp)],
+    stack: &mut ScopeStack,
+) -> Option<String> {
     let mut html = String::with_capacity(line.len() + ops.len() * 24);
     let mut at = 0;
     for (pos, op) in ops {

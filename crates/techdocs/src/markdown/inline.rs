@@ -11,7 +11,10 @@ use pulldown_cmark_escape::{escape_html, escape_html_body_text};
 type Spanned<'a> = (Event<'a>, Range<usize>);
 
 /// Applies the inline extensions to every run of inline events outside code blocks.
-pub(crate) fn transform<'a>(events: Vec<Spanned<'a>>, abbreviations: &[(String, String)]) -> Vec<Spanned<'a>> {
+pub(crate) fn transform<'a>(
+    events: Vec<Spanned<'a>>,
+    abbreviations: &[(String, String)],
+) -> Vec<Spanned<'a>> {
     let mut out = Vec::with_capacity(events.len());
     let mut run: Vec<Spanned<'a>> = Vec::new();
     let mut in_code_block = false;
@@ -52,21 +55,38 @@ fn is_inline(event: &Event<'_>) -> bool {
         | Event::FootnoteReference(_) => true,
         Event::Start(tag) => matches!(
             tag,
-            Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Superscript | Tag::Subscript | Tag::Link { .. } | Tag::Image { .. }
+            Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Superscript
+                | Tag::Subscript
+                | Tag::Link { .. }
+                | Tag::Image { .. }
         ),
         Event::End(tag) => matches!(
             tag,
-            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Superscript | TagEnd::Subscript | TagEnd::Link | TagEnd::Image
+            TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image
         ),
         _ => false,
     }
 }
 
-fn transform_run<'a>(run: Vec<Spanned<'a>>, abbreviations: &[(String, String)], out: &mut Vec<Spanned<'a>>) {
+fn transform_run<'a>(
+    run: Vec<Spanned<'a>>,
+    abbreviations: &[(String, String)],
+    out: &mut Vec<Spanned<'a>>,
+) {
     // Merge adjacent text (pulldown-cmark splits text at special characters).
     let mut merged: Vec<Spanned<'a>> = Vec::with_capacity(run.len());
     for (event, range) in run {
-        if let (Event::Text(t), Some((Event::Text(prev), prev_range))) = (&event, merged.last_mut()) {
+        if let (Event::Text(t), Some((Event::Text(prev), prev_range))) = (&event, merged.last_mut())
+        {
             let mut s = prev.to_string();
             s.push_str(t);
             *prev = CowStr::from(s);
@@ -75,7 +95,9 @@ fn transform_run<'a>(run: Vec<Spanned<'a>>, abbreviations: &[(String, String)], 
         }
         merged.push((event, range));
     }
-    let has_text_trigger = merged.iter().any(|(e, _)| matches!(e, Event::Text(t) if t.contains("==") || t.contains("^^")));
+    let has_text_trigger = merged
+        .iter()
+        .any(|(e, _)| matches!(e, Event::Text(t) if t.contains("==") || t.contains("^^")));
     if has_text_trigger {
         merged = pair_delimiters(merged, "==", "<mark>", "</mark>");
         merged = pair_delimiters(merged, "^^", "<ins>", "</ins>");
@@ -114,7 +136,12 @@ fn transform_run<'a>(run: Vec<Spanned<'a>>, abbreviations: &[(String, String)], 
 
 /// Pairs `delim … delim` across the text events of a run at the same nesting depth and
 /// replaces the pairs with the given tags.
-fn pair_delimiters<'a>(run: Vec<Spanned<'a>>, delim: &str, open: &'static str, close: &'static str) -> Vec<Spanned<'a>> {
+fn pair_delimiters<'a>(
+    run: Vec<Spanned<'a>>,
+    delim: &str,
+    open: &'static str,
+    close: &'static str,
+) -> Vec<Spanned<'a>> {
     // (event index, byte offset) of each delimiter that found a partner.
     let mut stack: Vec<(usize, usize, i32)> = Vec::new();
     let mut pairs: Vec<((usize, usize), (usize, usize))> = Vec::new();
@@ -140,11 +167,23 @@ fn pair_delimiters<'a>(run: Vec<Spanned<'a>>, delim: &str, open: &'static str, c
                         }
                         continue;
                     }
-                    let before_ws = if pos == 0 { i == 0 } else { (bytes[pos - 1] as char).is_ascii_whitespace() };
-                    let after_ws = if end == bytes.len() { i + 1 == run.len() } else { (bytes[end] as char).is_ascii_whitespace() };
+                    let before_ws = if pos == 0 {
+                        i == 0
+                    } else {
+                        (bytes[pos - 1] as char).is_ascii_whitespace()
+                    };
+                    let after_ws = if end == bytes.len() {
+                        i + 1 == run.len()
+                    } else {
+                        (bytes[end] as char).is_ascii_whitespace()
+                    };
                     let can_close = !before_ws;
                     let can_open = !after_ws;
-                    if can_close && let Some(&(oi, opos, odepth)) = stack.last() && odepth == depth && !(oi == i && opos + d.len() == pos) {
+                    if can_close
+                        && let Some(&(oi, opos, odepth)) = stack.last()
+                        && odepth == depth
+                        && !(oi == i && opos + d.len() == pos)
+                    {
                         stack.pop();
                         pairs.push(((oi, opos), (i, pos)));
                     } else if can_open {
@@ -179,13 +218,19 @@ fn pair_delimiters<'a>(run: Vec<Spanned<'a>>, delim: &str, open: &'static str, c
         let mut last = 0;
         for (pos, html) in &cuts[i] {
             if *pos > last {
-                out.push((Event::Text(CowStr::from(text[last..*pos].to_string())), range.clone()));
+                out.push((
+                    Event::Text(CowStr::from(text[last..*pos].to_string())),
+                    range.clone(),
+                ));
             }
             out.push((Event::InlineHtml(CowStr::Borrowed(html)), range.clone()));
             last = pos + delim.len();
         }
         if last < text.len() {
-            out.push((Event::Text(CowStr::from(text[last..].to_string())), range.clone()));
+            out.push((
+                Event::Text(CowStr::from(text[last..].to_string())),
+                range.clone(),
+            ));
         }
     }
     out
@@ -204,7 +249,8 @@ impl<'a> Pieces<'a> {
     }
     fn flush(&mut self) {
         if !self.text.is_empty() {
-            self.events.push(Event::Text(CowStr::from(std::mem::take(&mut self.text))));
+            self.events
+                .push(Event::Text(CowStr::from(std::mem::take(&mut self.text))));
         }
     }
 }
@@ -212,12 +258,20 @@ impl<'a> Pieces<'a> {
 const TRIGGERS: &[u8] = b":+{^~(/-<=wWhHfF0123456789c";
 
 /// Rewrites one text event; `None` when nothing changes (the common case).
-fn rewrite_text<'a>(text: &str, in_link: bool, abbreviations: &[(String, String)]) -> Option<Vec<Event<'a>>> {
-    let has_abbr = !abbreviations.is_empty() && abbreviations.iter().any(|(a, _)| text.contains(a.as_str()));
+fn rewrite_text<'a>(
+    text: &str,
+    in_link: bool,
+    abbreviations: &[(String, String)],
+) -> Option<Vec<Event<'a>>> {
+    let has_abbr =
+        !abbreviations.is_empty() && abbreviations.iter().any(|(a, _)| text.contains(a.as_str()));
     if !has_abbr && !text.bytes().any(|b| TRIGGERS.contains(&b)) {
         return None;
     }
-    let mut p = Pieces { events: Vec::new(), text: String::new() };
+    let mut p = Pieces {
+        events: Vec::new(),
+        text: String::new(),
+    };
     let mut changed = false;
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -227,7 +281,10 @@ fn rewrite_text<'a>(text: &str, in_link: bool, abbreviations: &[(String, String)
         let next = if has_abbr {
             i
         } else {
-            bytes[i..].iter().position(|b| TRIGGERS.contains(b)).map_or(text.len(), |n| i + n)
+            bytes[i..]
+                .iter()
+                .position(|b| TRIGGERS.contains(b))
+                .map_or(text.len(), |n| i + n)
         };
         if next > i {
             p.text.push_str(&text[i..next]);
@@ -249,9 +306,16 @@ fn rewrite_text<'a>(text: &str, in_link: bool, abbreviations: &[(String, String)
             changed = true;
             continue;
         }
-        if has_abbr && word_start && let Some((abbr, title)) = abbreviations.iter().find(|(a, _)| {
-            rest.starts_with(a.as_str()) && rest[a.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '_')
-        }) {
+        if has_abbr
+            && word_start
+            && let Some((abbr, title)) = abbreviations.iter().find(|(a, _)| {
+                rest.starts_with(a.as_str())
+                    && rest[a.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !c.is_alphanumeric() && c != '_')
+            })
+        {
             let mut html = String::from("<abbr title=\"");
             let _ = escape_html(&mut html, title);
             html.push_str("\">");
@@ -280,7 +344,11 @@ fn special_at(rest: &str, word_start: bool, in_link: bool) -> Option<(usize, Str
         b':' => {
             let end = rest[1..].find(':')? + 1;
             let name = &rest[1..end];
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+' || b == b'-') {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+' || b == b'-')
+            {
                 return None;
             }
             let emoji = emojis::get_by_shortcode(name)?;
@@ -299,7 +367,10 @@ fn special_at(rest: &str, word_start: bool, in_link: bool) -> Option<(usize, Str
             let end = rest[1..].find(mark)? + 1;
             let inner = &rest[1..end];
             let doubled = if mark == '^' { "^^" } else { "~~" };
-            if inner.is_empty() || inner.chars().any(char::is_whitespace) || rest[end..].starts_with(doubled) {
+            if inner.is_empty()
+                || inner.chars().any(char::is_whitespace)
+                || rest[end..].starts_with(doubled)
+            {
                 return None;
             }
             let tag = if mark == '^' { "sup" } else { "sub" };
@@ -318,9 +389,11 @@ fn keys(rest: &str) -> Option<(usize, String)> {
     let inner_end = rest[2..].find("++")? + 2;
     let inner = &rest[2..inner_end];
     if inner.is_empty()
-        || !inner
-            .split('+')
-            .all(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        || !inner.split('+').all(|k| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
     {
         return None;
     }
@@ -365,13 +438,14 @@ fn key_label(key: &str) -> (String, String) {
         "page-down" | "pgdn" => ("page-down", "Page Down"),
         "insert" | "ins" => ("insert", "Ins"),
         _ => {
-            let label = if key.chars().count() == 1 {
-                key.to_uppercase()
-            } else if lower.starts_with('f') && lower[1..].parse::<u8>().is_ok() {
+            let is_function_key = lower.starts_with('f') && lower[1..].parse::<u8>().is_ok();
+            let label = if key.chars().count() == 1 || is_function_key {
                 key.to_uppercase()
             } else {
                 let mut c = key.chars();
-                c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
             };
             return (lower, label);
         }
@@ -424,15 +498,30 @@ fn ordinal(rest: &str) -> Option<(usize, String)> {
     if !matches!(suffix, "st" | "nd" | "rd" | "th") {
         return None;
     }
-    if rest[digits + 2..].chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+    if rest[digits + 2..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    {
         return None;
     }
-    Some((digits + 2, format!("{}<sup>{suffix}</sup>", &rest[..digits])))
+    Some((
+        digits + 2,
+        format!("{}<sup>{suffix}</sup>", &rest[..digits]),
+    ))
 }
 
 fn magic_link(rest: &str) -> Option<(usize, String)> {
-    let lower_start: String = rest.chars().take(8).collect::<String>().to_ascii_lowercase();
-    let (is_www, scheme_ok) = if lower_start.starts_with("https://") || lower_start.starts_with("http://") || lower_start.starts_with("ftp://") || lower_start.starts_with("ftps://") {
+    let lower_start: String = rest
+        .chars()
+        .take(8)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let (is_www, scheme_ok) = if lower_start.starts_with("https://")
+        || lower_start.starts_with("http://")
+        || lower_start.starts_with("ftp://")
+        || lower_start.starts_with("ftps://")
+    {
         (false, true)
     } else if lower_start.starts_with("www.") {
         (true, true)
@@ -447,7 +536,9 @@ fn magic_link(rest: &str) -> Option<(usize, String)> {
         .unwrap_or(rest.len());
     // Trailing punctuation belongs to the sentence, not the URL.
     while end > 0 && rest[..end].ends_with(['.', ',', ';', ':', '!', '?', ')', '\'', '*', '_']) {
-        if rest[..end].ends_with(')') && rest[..end].matches('(').count() >= rest[..end].matches(')').count() {
+        if rest[..end].ends_with(')')
+            && rest[..end].matches('(').count() >= rest[..end].matches(')').count()
+        {
             break;
         }
         end -= 1;
@@ -457,7 +548,11 @@ fn magic_link(rest: &str) -> Option<(usize, String)> {
     if host_part.len() < 3 || !host_part.contains('.') && !host_part.starts_with("localhost") {
         return None;
     }
-    let href = if is_www { format!("http://{url}") } else { url.to_string() };
+    let href = if is_www {
+        format!("http://{url}")
+    } else {
+        url.to_string()
+    };
     let mut html = String::from("<a href=\"");
     let _ = pulldown_cmark_escape::escape_href(&mut html, &href);
     html.push_str("\">");
@@ -505,7 +600,12 @@ fn symbol_at(rest: &str, word_start: bool) -> Option<(usize, &'static str)> {
         ("7/8", "⅞"),
     ];
     for (from, to) in WORDS {
-        if rest.starts_with(from) && rest[from.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() && c != '_' && c != '/') {
+        if rest.starts_with(from)
+            && rest[from.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric() && c != '_' && c != '/')
+        {
             return Some((from.len(), to));
         }
     }
@@ -544,7 +644,12 @@ mod tests {
     use pulldown_cmark::{Options, Parser};
 
     fn html(md: &str) -> String {
-        let events: Vec<Spanned<'_>> = Parser::new_ext(md, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SUBSCRIPT).into_offset_iter().collect();
+        let events: Vec<Spanned<'_>> = Parser::new_ext(
+            md,
+            Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SUBSCRIPT,
+        )
+        .into_offset_iter()
+        .collect();
         let abbrs = vec![("HTML".to_string(), "Hyper Text Markup Language".to_string())];
         let out = transform(events, &abbrs);
         let mut s = String::new();
@@ -554,9 +659,17 @@ mod tests {
 
     #[test]
     fn marks_inserts_and_keys() {
-        assert_eq!(html("a ==marked **bold**== b"), "<p>a <mark>marked <strong>bold</strong></mark> b</p>\n");
-        assert_eq!(html("^^added^^ and ~~gone~~ H~2~O x^2^"), "<p><ins>added</ins> and <del>gone</del> H<sub>2</sub>O x<sup>2</sup></p>\n");
-        assert!(html("Press ++ctrl+alt+del++").contains("<kbd class=\"key-control\">Ctrl</kbd><span>+</span><kbd class=\"key-alt\">Alt</kbd>"));
+        assert_eq!(
+            html("a ==marked **bold**== b"),
+            "<p>a <mark>marked <strong>bold</strong></mark> b</p>\n"
+        );
+        assert_eq!(
+            html("^^added^^ and ~~gone~~ H~2~O x^2^"),
+            "<p><ins>added</ins> and <del>gone</del> H<sub>2</sub>O x<sup>2</sup></p>\n"
+        );
+        assert!(html("Press ++ctrl+alt+del++").contains(
+            "<kbd class=\"key-control\">Ctrl</kbd><span>+</span><kbd class=\"key-alt\">Alt</kbd>"
+        ));
         assert_eq!(html("a === b"), "<p>a === b</p>\n");
     }
 
@@ -565,9 +678,18 @@ mod tests {
         let out = html(":rocket: Launch (c) 2024 --> 1st see https://example.com/x. HTML");
         assert!(out.contains("🚀"), "{out}");
         assert!(out.contains("© 2024 → 1<sup>st</sup>"), "{out}");
-        assert!(out.contains("<a href=\"https://example.com/x\">https://example.com/x</a>."), "{out}");
-        assert!(out.contains("<abbr title=\"Hyper Text Markup Language\">HTML</abbr>"), "{out}");
-        assert_eq!(html("`:rocket: ==x==`"), "<p><code>:rocket: ==x==</code></p>\n");
+        assert!(
+            out.contains("<a href=\"https://example.com/x\">https://example.com/x</a>."),
+            "{out}"
+        );
+        assert!(
+            out.contains("<abbr title=\"Hyper Text Markup Language\">HTML</abbr>"),
+            "{out}"
+        );
+        assert_eq!(
+            html("`:rocket: ==x==`"),
+            "<p><code>:rocket: ==x==</code></p>\n"
+        );
         assert!(html("{++new++} {~~old~>new~~}").contains("<ins class=\"critic\">new</ins>"));
     }
 }

@@ -130,7 +130,9 @@ pub(crate) fn render_page(source: &str, ctx: &PageContext<'_>) -> RenderedPage {
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_DEFINITION_LIST
         | Options::ENABLE_SUBSCRIPT;
-    let events: Vec<_> = Parser::new_ext(&prepared.text, options).into_offset_iter().collect();
+    let events: Vec<_> = Parser::new_ext(&prepared.text, options)
+        .into_offset_iter()
+        .collect();
     let raw_html = render::has_raw_html(&events, &prepared);
     let events = inline::transform(events, &prepared.abbreviations);
     let mut page = render::render(events, &prepared, ctx);
@@ -143,7 +145,9 @@ pub(crate) fn render_page(source: &str, ctx: &PageContext<'_>) -> RenderedPage {
 
 /// Renders a short piece of inline Markdown (a tab label or admonition title) to HTML.
 pub(crate) fn inline_html(text: &str) -> String {
-    let events: Vec<_> = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).into_offset_iter().collect();
+    let events: Vec<_> = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH)
+        .into_offset_iter()
+        .collect();
     let events = inline::transform(events, &[]);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
@@ -159,13 +163,17 @@ pub(crate) fn inline_html(text: &str) -> String {
 pub(crate) fn strip_tags(html: &str) -> String {
     let mut text = html.to_string();
     while let Some(start) = text.find("<!--") {
-        let Some(end) = text[start..].find("-->") else { break };
+        let Some(end) = text[start..].find("-->") else {
+            break;
+        };
         text.replace_range(start..start + end + 3, "");
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
     while let Some(start) = rest.find('<') {
-        let Some(end) = rest[start..].find('>') else { break };
+        let Some(end) = rest[start..].find('>') else {
+            break;
+        };
         out.push_str(&rest[..start]);
         rest = &rest[start + end + 1..];
     }

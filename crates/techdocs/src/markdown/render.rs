@@ -10,7 +10,9 @@ use pulldown_cmark_escape::{escape_href, escape_html, escape_html_body_text};
 
 use super::blocks::{Block, Prepared};
 use super::highlight;
-use super::{Heading, PageContext, RawLink, RenderedPage, SectionText, inline_html, strip_tags, unescape};
+use super::{
+    Heading, PageContext, RawLink, RenderedPage, SectionText, inline_html, strip_tags, unescape,
+};
 use crate::report::{Warning, WarningKind};
 use crate::slug;
 
@@ -45,7 +47,11 @@ struct Renderer<'p, 'c> {
 }
 
 /// Renders the transformed events of one page.
-pub(super) fn render(events: Vec<Spanned<'_>>, prepared: &Prepared, ctx: &PageContext<'_>) -> RenderedPage {
+pub(super) fn render(
+    events: Vec<Spanned<'_>>,
+    prepared: &Prepared,
+    ctx: &PageContext<'_>,
+) -> RenderedPage {
     // Python-Markdown reserves ids given explicitly before numbering generated ones.
     let used_ids: HashSet<String> = events
         .iter()
@@ -87,7 +93,11 @@ pub(super) fn render(events: Vec<Spanned<'_>>, prepared: &Prepared, ctx: &PageCo
     pulldown_cmark::html::push_html(&mut html, out.into_iter());
     r.append_footnotes(&mut html);
     for section in &mut r.sections {
-        let collapsed = section.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let collapsed = section
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         section.text = collapsed;
     }
     if r.sections.first().is_some_and(|s| s.text.is_empty()) {
@@ -124,27 +134,45 @@ impl<'p, 'c> Renderer<'p, 'c> {
         let mut iter = events.into_iter().peekable();
         while let Some((event, range)) = iter.next() {
             match event {
-                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-                    let inner = take_until(&mut iter, |e| matches!(e, Event::End(TagEnd::Heading(_))));
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
+                    let inner =
+                        take_until(&mut iter, |e| matches!(e, Event::End(TagEnd::Heading(_))));
                     let first = top && !self.seen_block;
                     self.seen_block = true;
-                    let html = self.heading(level as u8, id.map(|s| s.to_string()), &classes, &attrs, inner, first);
+                    let html = self.heading(
+                        level as u8,
+                        id.map(|s| s.to_string()),
+                        &classes,
+                        &attrs,
+                        inner,
+                        first,
+                    );
                     out.push(Event::Html(CowStr::from(html)));
                 }
-                Event::Start(Tag::Link { dest_url, title, .. }) => {
+                Event::Start(Tag::Link {
+                    dest_url, title, ..
+                }) => {
                     let inner = take_until(&mut iter, |e| matches!(e, Event::End(TagEnd::Link)));
                     let attrs = take_attr_list(&mut iter);
                     let html = self.link(&dest_url, &title, inner, attrs, &range);
                     out.push(Event::InlineHtml(CowStr::from(html)));
                 }
-                Event::Start(Tag::Image { dest_url, title, .. }) => {
+                Event::Start(Tag::Image {
+                    dest_url, title, ..
+                }) => {
                     let inner = take_until(&mut iter, |e| matches!(e, Event::End(TagEnd::Image)));
                     let attrs = take_attr_list(&mut iter);
                     let html = self.image(&dest_url, &title, inner, attrs, &range);
                     out.push(Event::InlineHtml(CowStr::from(html)));
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
-                    let inner = take_until(&mut iter, |e| matches!(e, Event::End(TagEnd::CodeBlock)));
+                    let inner =
+                        take_until(&mut iter, |e| matches!(e, Event::End(TagEnd::CodeBlock)));
                     if top {
                         self.seen_block = true;
                     }
@@ -161,7 +189,7 @@ impl<'p, 'c> Renderer<'p, 'c> {
                         CodeBlockKind::Indented => highlight::FenceInfo::default(),
                     };
                     let mut html = String::new();
-                    if self.ctx.settings.diagram_fences.iter().any(|f| *f == info.lang) {
+                    if self.ctx.settings.diagram_fences.contains(&info.lang) {
                         html.push_str("<pre class=\"mermaid\"><code>");
                         let _ = escape_html_body_text(&mut html, &code);
                         html.push_str("</code></pre>\n");
@@ -172,8 +200,16 @@ impl<'p, 'c> Renderer<'p, 'c> {
                 }
                 Event::Code(code) => {
                     self.search_text(&code);
-                    match code.strip_prefix("#!").and_then(|rest| rest.split_once(' ')) {
-                        Some((lang, src)) if !lang.is_empty() && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'+' || b == b'_') => {
+                    match code
+                        .strip_prefix("#!")
+                        .and_then(|rest| rest.split_once(' '))
+                    {
+                        Some((lang, src))
+                            if !lang.is_empty()
+                                && lang.bytes().all(|b| {
+                                    b.is_ascii_alphanumeric() || b == b'-' || b == b'+' || b == b'_'
+                                }) =>
+                        {
                             let mut html = String::new();
                             highlight::inline_code(lang, src, &mut html);
                             out.push(Event::InlineHtml(CowStr::from(html)));
@@ -185,7 +221,9 @@ impl<'p, 'c> Renderer<'p, 'c> {
                     out.push(Event::InlineHtml(CowStr::from(self.footnote_ref(&label))));
                 }
                 Event::Start(Tag::FootnoteDefinition(label)) => {
-                    let inner = take_until(&mut iter, |e| matches!(e, Event::End(TagEnd::FootnoteDefinition)));
+                    let inner = take_until(&mut iter, |e| {
+                        matches!(e, Event::End(TagEnd::FootnoteDefinition))
+                    });
                     let events = self.process(inner, false);
                     let mut html = String::new();
                     pulldown_cmark::html::push_html(&mut html, events.into_iter());
@@ -193,7 +231,9 @@ impl<'p, 'c> Renderer<'p, 'c> {
                 }
                 Event::Start(Tag::Item) => {
                     if matches!(iter.peek(), Some((Event::TaskListMarker(_), _))) {
-                        out.push(Event::Html(CowStr::Borrowed("<li class=\"task-list-item\">")));
+                        out.push(Event::Html(CowStr::Borrowed(
+                            "<li class=\"task-list-item\">",
+                        )));
                     } else {
                         out.push(Event::Start(Tag::Item));
                     }
@@ -233,7 +273,11 @@ impl<'p, 'c> Renderer<'p, 'c> {
                     out.push(event);
                 }
                 Event::End(
-                    TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::DefinitionListTitle | TagEnd::DefinitionListDefinition,
+                    TagEnd::Paragraph
+                    | TagEnd::Item
+                    | TagEnd::TableCell
+                    | TagEnd::DefinitionListTitle
+                    | TagEnd::DefinitionListDefinition,
                 ) => {
                     self.search_text(" ");
                     out.push(event);
@@ -351,7 +395,14 @@ impl<'p, 'c> Renderer<'p, 'c> {
         format!("\0{index}\0")
     }
 
-    fn link<'a>(&mut self, dest: &str, title: &str, inner: Vec<Spanned<'a>>, attrs: Option<AttrList>, range: &Range<usize>) -> String {
+    fn link<'a>(
+        &mut self,
+        dest: &str,
+        title: &str,
+        inner: Vec<Spanned<'a>>,
+        attrs: Option<AttrList>,
+        range: &Range<usize>,
+    ) -> String {
         let events = self.process(inner, false);
         let mut inner_html = String::new();
         pulldown_cmark::html::push_html(&mut inner_html, events.into_iter());
@@ -365,7 +416,10 @@ impl<'p, 'c> Renderer<'p, 'c> {
                     WarningKind::UnsafeHtml,
                     self.ctx.repo_path,
                     self.line_of(range),
-                    format!("link to '{}' removed: only http(s), mailto and relative links are kept", truncate(dest)),
+                    format!(
+                        "link to '{}' removed: only http(s), mailto and relative links are kept",
+                        truncate(dest)
+                    ),
                 ));
                 html.push('#');
             }
@@ -389,7 +443,14 @@ impl<'p, 'c> Renderer<'p, 'c> {
         html
     }
 
-    fn image<'a>(&mut self, dest: &str, title: &str, inner: Vec<Spanned<'a>>, attrs: Option<AttrList>, range: &Range<usize>) -> String {
+    fn image<'a>(
+        &mut self,
+        dest: &str,
+        title: &str,
+        inner: Vec<Spanned<'a>>,
+        attrs: Option<AttrList>,
+        range: &Range<usize>,
+    ) -> String {
         let mut alt = String::new();
         for (e, _) in &inner {
             match e {
@@ -403,7 +464,10 @@ impl<'p, 'c> Renderer<'p, 'c> {
                     WarningKind::RemoteContent,
                     self.ctx.repo_path,
                     self.line_of(range),
-                    format!("remote image '{}' is not loaded (docs work offline); shown as a link", truncate(dest)),
+                    format!(
+                        "remote image '{}' is not loaded (docs work offline); shown as a link",
+                        truncate(dest)
+                    ),
                 ));
                 let mut html = String::from("<a class=\"remote-image\" href=\"");
                 let _ = escape_href(&mut html, dest);
@@ -450,7 +514,12 @@ impl<'p, 'c> Renderer<'p, 'c> {
     }
 
     fn footnote_ref(&mut self, label: &str) -> String {
-        let Some(number) = self.footnote_order.iter().position(|l| l == label).map(|n| n + 1) else {
+        let Some(number) = self
+            .footnote_order
+            .iter()
+            .position(|l| l == label)
+            .map(|n| n + 1)
+        else {
             let mut html = String::from("[^");
             let _ = escape_html_body_text(&mut html, label);
             html.push(']');
@@ -458,7 +527,11 @@ impl<'p, 'c> Renderer<'p, 'c> {
         };
         let count = self.footnote_refs.entry(label.to_string()).or_insert(0);
         *count += 1;
-        let ref_id = if *count == 1 { format!("fnref:{label}") } else { format!("fnref{count}:{label}") };
+        let ref_id = if *count == 1 {
+            format!("fnref:{label}")
+        } else {
+            format!("fnref{count}:{label}")
+        };
         self.anchors.push(ref_id.clone());
         let mut html = String::from("<sup id=\"");
         let _ = escape_html(&mut html, &ref_id);
@@ -474,7 +547,9 @@ impl<'p, 'c> Renderer<'p, 'c> {
         }
         html.push_str("<div class=\"footnote\">\n<hr />\n<ol>\n");
         for (number, label) in self.footnote_order.clone().iter().enumerate() {
-            let Some((_, body)) = self.footnotes.iter().find(|(l, _)| l == label) else { continue };
+            let Some((_, body)) = self.footnotes.iter().find(|(l, _)| l == label) else {
+                continue;
+            };
             let id = format!("fn:{label}");
             self.anchors.push(id.clone());
             html.push_str("<li id=\"");
@@ -482,7 +557,11 @@ impl<'p, 'c> Renderer<'p, 'c> {
             html.push_str("\">\n");
             let mut backref = String::from("<a class=\"footnote-backref\" href=\"#fnref:");
             let _ = escape_href(&mut backref, label);
-            let _ = write!(backref, "\" title=\"Jump back to footnote {} in the text\">&#8617;</a>", number + 1);
+            let _ = write!(
+                backref,
+                "\" title=\"Jump back to footnote {} in the text\">&#8617;</a>",
+                number + 1
+            );
             match body.rfind("</p>") {
                 Some(at) => {
                     html.push_str(&body[..at]);
@@ -517,7 +596,11 @@ impl<'p, 'c> Renderer<'p, 'c> {
                 html
             }
             Block::AdmonitionClose => "</div>\n".to_string(),
-            Block::DetailsOpen { classes, title, open } => {
+            Block::DetailsOpen {
+                classes,
+                title,
+                open,
+            } => {
                 let mut html = String::from("<details");
                 if !classes.is_empty() {
                     html.push_str(" class=\"");
@@ -539,10 +622,21 @@ impl<'p, 'c> Renderer<'p, 'c> {
                 self.tab_sets += 1;
                 let set = self.tab_sets;
                 self.tab_stack.push((set, 0));
-                let mut html = format!("<div class=\"tabbed-set tabbed-alternate\" data-tabs=\"{set}:{}\">", titles.len());
+                let mut html = format!(
+                    "<div class=\"tabbed-set tabbed-alternate\" data-tabs=\"{set}:{}\">",
+                    titles.len()
+                );
                 for i in 0..titles.len() {
-                    let checked = if i == *selected { "checked=\"checked\" " } else { "" };
-                    let _ = write!(html, "<input {checked}id=\"__tabbed_{set}_{}\" name=\"__tabbed_{set}\" type=\"radio\" />", i + 1);
+                    let checked = if i == *selected {
+                        "checked=\"checked\" "
+                    } else {
+                        ""
+                    };
+                    let _ = write!(
+                        html,
+                        "<input {checked}id=\"__tabbed_{set}_{}\" name=\"__tabbed_{set}\" type=\"radio\" />",
+                        i + 1
+                    );
                 }
                 html.push_str("<div class=\"tabbed-labels\">");
                 for (i, title) in titles.iter().enumerate() {
@@ -575,10 +669,13 @@ impl<'p, 'c> Renderer<'p, 'c> {
             let mut rest = html;
             while let Some(at) = rest.find(attr) {
                 let value_start = at + attr.len();
-                let Some(len) = rest[value_start..].find('"') else { break };
+                let Some(len) = rest[value_start..].find('"') else {
+                    break;
+                };
                 let before = rest[..at].chars().next_back();
                 if before.is_none_or(char::is_whitespace) {
-                    self.anchors.push(rest[value_start..value_start + len].to_string());
+                    self.anchors
+                        .push(rest[value_start..value_start + len].to_string());
                 }
                 rest = &rest[value_start + len..];
             }
@@ -587,7 +684,10 @@ impl<'p, 'c> Renderer<'p, 'c> {
 }
 
 /// Collects the events up to (and dropping) the matching end event.
-fn take_until<'a, I>(iter: &mut std::iter::Peekable<I>, is_end: impl Fn(&Event<'a>) -> bool) -> Vec<Spanned<'a>>
+fn take_until<'a, I>(
+    iter: &mut std::iter::Peekable<I>,
+    is_end: impl Fn(&Event<'a>) -> bool,
+) -> Vec<Spanned<'a>>
 where
     I: Iterator<Item = Spanned<'a>>,
 {
@@ -660,7 +760,10 @@ impl AttrList {
 
 /// Attributes an attr list may set: no event handlers, styles or URLs.
 fn is_safe_attr(key: &str) -> bool {
-    matches!(key, "width" | "height" | "title" | "lang" | "align" | "loading" | "data-toc-label")
+    matches!(
+        key,
+        "width" | "height" | "title" | "lang" | "align" | "loading" | "data-toc-label"
+    )
 }
 
 fn parse_attr_list(text: &str) -> AttrList {
@@ -671,8 +774,13 @@ fn parse_attr_list(text: &str) -> AttrList {
         } else if let Some(class) = token.strip_prefix('.') {
             out.classes.push(class.to_string());
         } else if let Some((k, v)) = token.split_once('=') {
-            if k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                out.pairs.push((k.to_string(), v.trim_matches(|c| c == '"' || c == '\'').to_string()));
+            if k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                out.pairs.push((
+                    k.to_string(),
+                    v.trim_matches(|c| c == '"' || c == '\'').to_string(),
+                ));
             }
         } else {
             return AttrList::default();
@@ -692,7 +800,9 @@ fn split_trailing_attr_list(text: &str) -> Option<(&str, &str)> {
 fn strip_footnote_refs(html: &str) -> String {
     let mut out = html.to_string();
     while let Some(start) = out.find("<sup id=\"fnref") {
-        let Some(end) = out[start..].find("</sup>") else { break };
+        let Some(end) = out[start..].find("</sup>") else {
+            break;
+        };
         out.replace_range(start..start + end + 6, "");
     }
     out
@@ -710,14 +820,19 @@ fn classify(url: &str) -> Target {
     if trimmed.starts_with("//") {
         return Target::External;
     }
-    let scheme_end = trimmed.find(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'));
+    let scheme_end =
+        trimmed.find(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'));
     if let Some(end) = scheme_end
         && end > 0
         && trimmed[end..].starts_with(':')
     {
         let scheme = trimmed[..end].to_ascii_lowercase();
         return match scheme.as_str() {
-            "http" | "https" | "mailto" | "tel" | "ftp" | "ftps" | "data" if scheme != "data" || trimmed.starts_with("data:image/") => Target::External,
+            "http" | "https" | "mailto" | "tel" | "ftp" | "ftps" | "data"
+                if scheme != "data" || trimmed.starts_with("data:image/") =>
+            {
+                Target::External
+            }
             // A single letter is a Windows drive, i.e. a path.
             s if s.len() == 1 => Target::Relative,
             _ => Target::Unsafe,

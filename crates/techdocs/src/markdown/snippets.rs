@@ -61,7 +61,11 @@ fn marker(line: &str) -> Option<Marker<'_>> {
     }
     let after = &after[dashes2..];
     if after.is_empty() {
-        return Some(if escaped { Marker::Escaped } else { Marker::Block });
+        return Some(if escaped {
+            Marker::Escaped
+        } else {
+            Marker::Block
+        });
     }
     let quoted = after.trim_start_matches([' ', '\t']);
     if quoted.len() == after.len() {
@@ -194,7 +198,10 @@ fn parse<'s>(
         };
         ctx.used
             .push((resolved.clone(), *blake3::hash(text.as_bytes()).as_bytes()));
-        let mut s_lines: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+        let mut s_lines: Vec<String> = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
         if text.ends_with('\n') {
             s_lines.push(String::new());
         }
@@ -227,9 +234,19 @@ fn parse<'s>(
             }
         }
         let origin = line.origin;
-        let sub: Vec<Line<'s>> = s_lines.into_iter().map(|l| Line::owned(l, origin)).collect();
+        let sub: Vec<Line<'s>> = s_lines
+            .into_iter()
+            .map(|l| Line::owned(l, origin))
+            .collect();
         let mut expanded = Vec::new();
-        parse(sub, Some(&resolved), seen, ctx, &mut expanded, is_sub_section);
+        parse(
+            sub,
+            Some(&resolved),
+            seen,
+            ctx,
+            &mut expanded,
+            is_sub_section,
+        );
         for l in expanded {
             out.push(Line::owned(format!("{space}{}", l.text), origin));
         }
