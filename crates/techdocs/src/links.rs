@@ -38,6 +38,11 @@ fn norm_parts(path: &str) -> Vec<&str> {
     parts
 }
 
+/// A page's URL as MkDocs' `Page.url`: quoted, and empty for the home page.
+pub(crate) fn page_url(file: &DocFile, use_directory_urls: bool) -> String {
+    utf8_percent_encode(&file.url(use_directory_urls), PATH_QUOTE).to_string()
+}
+
 /// MkDocs' `get_relative_url(url, other)`.
 pub(crate) fn relative_url(url: &str, other: &str) -> String {
     let other = match other.rsplit_once('/') {
@@ -154,14 +159,6 @@ pub(crate) fn resolve(
         };
     };
     let target_file = &tree.files[target];
-    if target_file.inclusion == Inclusion::Excluded {
-        return Resolved::Broken {
-            href: url.to_string(),
-            message: format!(
-                "link '{url}' points to '{target_uri}', which is excluded from the site (exclude_docs)"
-            ),
-        };
-    }
     let mut href = relative_url(
         &file_url(target_file, use_directory_urls),
         &file_url(from, use_directory_urls),
@@ -174,6 +171,15 @@ pub(crate) fn resolve(
     if let Some(f) = fragment {
         href.push('#');
         href.push_str(f);
+    }
+    if target_file.inclusion == Inclusion::Excluded {
+        // MkDocs still rewrites the link, but the page is not in the built site.
+        return Resolved::Broken {
+            href,
+            message: format!(
+                "link '{url}' points to '{target_uri}', which is excluded from the site (exclude_docs)"
+            ),
+        };
     }
     Resolved::File {
         href,

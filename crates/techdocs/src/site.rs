@@ -114,7 +114,7 @@ pub struct Page {
     pub src_uri: String,
     /// Repository-relative source file, for "edit this page".
     pub source_path: String,
-    /// URL relative to the site root (`guide/install/`, `` for the home page).
+    /// URL relative to the site root, percent-encoded (`guide/install/`, `` for the home page).
     pub url: String,
     /// Output file relative to the site root (`guide/install/index.html`).
     pub output_path: String,
@@ -559,7 +559,7 @@ fn assemble(
         page_files.iter().zip(rendered).zip(resolved).zip(titles)
     {
         let file = &tree.files[f];
-        let url = file.url(dir_urls);
+        let url = links::page_url(file, dir_urls);
         warnings.extend(page_warnings);
         let mut page_text = String::new();
         for section in &r.sections {

@@ -12,7 +12,12 @@ use greenroom_techdocs::{
 use regex::Regex;
 use serde_json::{Value, json};
 
-const FIXTURES: &[&str] = &["payments-service", "platform-handbook", "monorepo"];
+const FIXTURES: &[&str] = &[
+    "payments-service",
+    "platform-handbook",
+    "monorepo",
+    "edge-cases",
+];
 /// pymdownx.emoji's default output is an image from a CDN; Greenroom shows Unicode instead.
 const EMOJI_CDN: &str = "https://cdnjs.cloudflare.com/ajax/libs/emojione/";
 
@@ -192,4 +197,9 @@ fn platform_handbook_matches_mkdocs() {
 #[test]
 fn monorepo_matches_mkdocs() {
     compare(FIXTURES[2]);
+}
+
+#[test]
+fn edge_cases_match_mkdocs() {
+    compare(FIXTURES[3]);
 }

@@ -427,3 +427,34 @@ fn check_reports_broken_links_and_anchors_with_lines() {
     assert!(report.problems[1].message.contains("no-such-anchor"));
     assert_eq!(report.pages, 7);
 }
+
+#[test]
+fn edge_case_fixture_reports_what_mkdocs_warns_about() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/edge-cases");
+    let site = build(&fixture, None);
+    let messages: Vec<String> = site.warnings.iter().map(ToString::to_string).collect();
+    for expected in [
+        "docs/guide/README.md: excluded from the site because it conflicts with 'docs/guide/index.md'",
+        "docs/guide/links.md:11: link '../drafts/plan.md' points to 'drafts/plan.md', which is excluded",
+        "docs/guide/links.md:13: absolute link '/guide/links.md'",
+        "mkdocs.yml:15: nav entry 'guide/removed.md' is not found",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.starts_with(expected)),
+            "missing {expected:?} in {messages:#?}"
+        );
+    }
+    assert!(
+        site.page("drafts/plan.md").is_none(),
+        "excluded pages are not built"
+    );
+    let hidden = site.page("hidden.md").unwrap();
+    assert!(!hidden.in_nav && hidden.previous.is_none() && hidden.next.is_none());
+    let notes = site.page("team notes/weekly sync.md").unwrap();
+    assert_eq!(notes.url, "team%20notes/weekly%20sync/");
+    assert_eq!(notes.output_path, "team notes/weekly sync/index.html");
+    assert_eq!(
+        notes.edit_url.as_deref(),
+        Some("https://gitlab.com/acme/edge/-/blob/main/docs/team notes/weekly sync.md")
+    );
+}
