@@ -257,6 +257,7 @@ pub fn build_site(
         &roots,
         &config.exclude_docs,
         &config.not_in_nav,
+        config.use_directory_urls,
         &config_file,
         &mut warnings,
     );

@@ -106,6 +106,7 @@ pub(crate) fn collect(
     roots: &[DocsRoot],
     exclude_docs: &[String],
     not_in_nav: &[String],
+    use_directory_urls: bool,
     config_file: &str,
     warnings: &mut Vec<Warning>,
 ) -> DocsTree {
@@ -148,7 +149,13 @@ pub(crate) fn collect(
     let mut by_dest: HashMap<String, usize> = HashMap::new();
     let mut drop = vec![false; tree.files.len()];
     for i in 0..tree.files.len() {
-        let dest = tree.files[i].dest_uri(false);
+        // MkDocs only compares files of the same folder (`files_by_dest` is per folder).
+        let file = &tree.files[i];
+        let dest = format!(
+            "{}\0{}",
+            path::parent(&file.src_uri),
+            file.dest_uri(use_directory_urls)
+        );
         if let Some(&first) = by_dest.get(&dest) {
             let (a, b) = (&tree.files[first], &tree.files[i]);
             if b.inclusion != Inclusion::Excluded {

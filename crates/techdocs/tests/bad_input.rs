@@ -188,6 +188,51 @@ fn huge_pages_and_deep_nesting() {
 }
 
 #[test]
+fn deeply_nested_raw_html_is_sanitised_without_overflowing() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "mkdocs.yml", "site_name: Nested\n");
+    let depth = 20_000;
+    let html = format!(
+        "# Nested\n\n<div>{}deep<script>x</script>{}</div>\n",
+        "<div><span>".repeat(depth),
+        "</span></div>".repeat(depth)
+    );
+    write(repo.path(), "docs/index.md", &html);
+    let site = try_build(repo.path()).unwrap();
+    let page = &site.pages[0].html;
+    assert!(
+        page.contains("deep") && !page.contains("<script"),
+        "{}",
+        &page[..page.len().min(300)]
+    );
+    assert!(
+        page.contains("&lt;div&gt;&lt;span&gt;"),
+        "too deep to sanitise: shown as text"
+    );
+    assert!(
+        site.warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::UnsafeHtml && w.message.contains("nested deeper"))
+    );
+    // Moderately nested HTML is still sanitised and kept as HTML.
+    write(
+        repo.path(),
+        "docs/index.md",
+        &format!(
+            "# Nested\n\n{}ok<script>x</script>{}\n",
+            "<div>".repeat(100),
+            "</div>".repeat(100)
+        ),
+    );
+    let site = try_build(repo.path()).unwrap();
+    let page = &site.pages[0].html;
+    assert!(
+        page.contains("<div><div>") && page.contains("ok") && !page.contains("script"),
+        "{page}"
+    );
+}
+
+#[test]
 fn scripts_and_javascript_links_are_removed() {
     let repo = tempfile::tempdir().unwrap();
     write(repo.path(), "mkdocs.yml", "site_name: Html\n");

@@ -22,6 +22,9 @@ use crate::report::Warning;
 
 pub use highlight::{theme_css, warm_up};
 
+/// Deepest raw HTML nesting sanitised; deeper markup is escaped instead.
+const MAX_RAW_HTML_DEPTH: usize = 256;
+
 /// One line of the page on its way through the pre-passes, with its source line number.
 #[derive(Debug, Clone)]
 pub(crate) struct Line<'s> {
@@ -133,11 +136,26 @@ pub(crate) fn render_page(source: &str, ctx: &PageContext<'_>) -> RenderedPage {
     let events: Vec<_> = Parser::new_ext(&prepared.text, options)
         .into_offset_iter()
         .collect();
-    let raw_html = render::has_raw_html(&events, &prepared);
+    let mut raw_html = render::has_raw_html(&events, &prepared);
+    let mut warnings = Vec::new();
+    let events = if raw_html && render::raw_html_depth(&events, &prepared) > MAX_RAW_HTML_DEPTH {
+        // HTML sanitisers slow down quadratically with nesting; such markup is shown as text.
+        warnings.push(Warning::new(
+            crate::report::WarningKind::UnsafeHtml,
+            ctx.repo_path,
+            0,
+            format!("raw HTML nested deeper than {MAX_RAW_HTML_DEPTH} levels is shown as text"),
+        ));
+        raw_html = false;
+        render::raw_html_as_text(events, &prepared)
+    } else {
+        events
+    };
     let events = inline::transform(events, &prepared.abbreviations);
     let mut page = render::render(events, &prepared, ctx);
     page.meta_title = meta_title;
     page.raw_html = raw_html;
+    page.warnings.extend(warnings);
     page.warnings.extend(snippet_ctx.warnings);
     page.snippets = snippet_ctx.used;
     page
@@ -191,7 +209,10 @@ pub(crate) fn unescape(text: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        let end = rest[..rest.len().min(12)].find(';');
+        // Byte search: `;` is ASCII, so the slice below ends on a character boundary.
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';');
         let decoded = end.and_then(|end| {
             let name = &rest[1..end];
             let c = match name {

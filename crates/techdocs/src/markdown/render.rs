@@ -27,6 +27,67 @@ pub(super) fn has_raw_html(events: &[Spanned<'_>], prepared: &Prepared) -> bool 
     })
 }
 
+/// Elements without an end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// The deepest nesting of the page's raw HTML tags (a cheap estimate: open tags minus
+/// close tags, void and self-closing elements aside).
+pub(super) fn raw_html_depth(events: &[Spanned<'_>], prepared: &Prepared) -> usize {
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    for (event, range) in events {
+        let html = match event {
+            Event::Html(h) if !prepared.placeholders.contains_key(&range.start) => h,
+            Event::InlineHtml(h) => h,
+            _ => continue,
+        };
+        let bytes = html.as_bytes();
+        let mut i = 0;
+        while let Some(at) = html[i..].find('<') {
+            let start = i + at + 1;
+            let closing = bytes.get(start) == Some(&b'/');
+            let name_start = if closing { start + 1 } else { start };
+            let name_len = bytes[name_start.min(bytes.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            let end = html[start..].find('>').map_or(html.len(), |e| start + e);
+            if name_len > 0 {
+                let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+                let self_closing = html[start..end].ends_with('/');
+                if closing {
+                    depth = depth.saturating_sub(1);
+                } else if !self_closing && !VOID.contains(&name.as_str()) {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+            }
+            i = end.max(start);
+        }
+    }
+    max
+}
+
+/// Turns the page's raw HTML into text, so it is shown escaped rather than interpreted.
+pub(super) fn raw_html_as_text<'a>(
+    events: Vec<Spanned<'a>>,
+    prepared: &Prepared,
+) -> Vec<Spanned<'a>> {
+    events
+        .into_iter()
+        .map(|(event, range)| match event {
+            Event::Html(h) if !prepared.placeholders.contains_key(&range.start) => {
+                (Event::Text(h), range)
+            }
+            Event::InlineHtml(h) => (Event::Text(h), range),
+            other => (other, range),
+        })
+        .collect()
+}
+
 struct Renderer<'p, 'c> {
     prepared: &'p Prepared,
     ctx: &'p PageContext<'c>,
@@ -262,6 +323,7 @@ impl<'p, 'c> Renderer<'p, 'c> {
                     }
                 }
                 Event::InlineHtml(html) => {
+                    self.collect_html_ids(&html);
                     out.push(Event::InlineHtml(html));
                 }
                 Event::Text(text) => {
