@@ -194,6 +194,26 @@ impl Site {
         self.pages.iter().find(|p| p.src_uri == src_uri)
     }
 
+    /// The page served at `path` (a site-relative request path such as `guide/install/`,
+    /// `guide/install/index.html` or `guide/install.html`, percent-encoded or not), for a
+    /// protocol handler serving the site without writing it.
+    pub fn page_at(&self, path: &str) -> Option<&Page> {
+        let decoded =
+            percent_encoding::percent_decode_str(path.trim_start_matches('/')).decode_utf8_lossy();
+        let decoded = decoded.as_ref();
+        self.pages.iter().find(|p| {
+            let url = percent_encoding::percent_decode_str(&p.url).decode_utf8_lossy();
+            p.output_path == decoded || url == decoded || (decoded.is_empty() && p.url.is_empty())
+        })
+    }
+
+    /// The asset (image, download) at a site-relative path, percent-encoded or not.
+    pub fn asset_at(&self, path: &str) -> Option<&Asset> {
+        let decoded =
+            percent_encoding::percent_decode_str(path.trim_start_matches('/')).decode_utf8_lossy();
+        self.assets.iter().find(|a| a.src_uri == decoded.as_ref())
+    }
+
     /// Warnings `check` treats as failures (broken links, anchors, assets, nav entries).
     pub fn broken_references(&self) -> impl Iterator<Item = &Warning> {
         self.warnings

@@ -451,6 +451,25 @@ fn edge_case_fixture_reports_what_mkdocs_warns_about() {
     let hidden = site.page("hidden.md").unwrap();
     assert!(!hidden.in_nav && hidden.previous.is_none() && hidden.next.is_none());
     let notes = site.page("team notes/weekly sync.md").unwrap();
+    for request in [
+        "team%20notes/weekly%20sync/",
+        "/team notes/weekly sync/index.html",
+    ] {
+        assert_eq!(
+            site.page_at(request).map(|p| p.src_uri.as_str()),
+            Some("team notes/weekly sync.md")
+        );
+    }
+    assert_eq!(
+        site.page_at("").map(|p| p.src_uri.as_str()),
+        Some("index.md")
+    );
+    assert!(site.page_at("drafts/plan/").is_none());
+    assert_eq!(
+        site.asset_at("img/pixel.png")
+            .map(|a| a.source_path.as_str()),
+        Some("docs/img/pixel.png")
+    );
     assert_eq!(notes.url, "team%20notes/weekly%20sync/");
     assert_eq!(notes.output_path, "team notes/weekly sync/index.html");
     assert_eq!(
