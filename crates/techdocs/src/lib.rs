@@ -40,4 +40,4 @@ pub use site::{
     build_site, read_config,
 };
 pub use slug::{slugify, unique as unique_id};
-pub use writer::{WriteError, WriteSummary, write_static_site};
+pub use writer::{WriteError, WriteSummary, stylesheet, write_static_site};

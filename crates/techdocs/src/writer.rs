@@ -20,6 +20,12 @@ const JS_PATH: &str = "assets/greenroom-docs.js";
 const BASE_CSS: &str = include_str!("assets/docs.css");
 const BASE_JS: &str = include_str!("assets/docs.js");
 
+/// The stylesheet of rendered pages (layout, admonitions, tabs, code, light and dark), for a
+/// viewer that shows [`Page::html`] itself, like the desktop app.
+pub fn stylesheet() -> String {
+    format!("{BASE_CSS}\n{}", theme_css())
+}
+
 /// Why a site could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -97,8 +103,7 @@ pub fn write_static_site(
             Err(_) => summary.missing_assets.push(asset.source_path.clone()),
         }
     }
-    let css = format!("{BASE_CSS}\n{}", theme_css());
-    write_file(root, CSS_PATH, css.as_bytes())?;
+    write_file(root, CSS_PATH, stylesheet().as_bytes())?;
     write_file(root, JS_PATH, BASE_JS.as_bytes())?;
     write_file(
         root,
