@@ -63,7 +63,8 @@ fn main() {
             cold = cold.min(start.elapsed());
             pages = site.pages.len();
         }
-        let out = work.path().join("out");
+        // A fresh folder per site, so removing an earlier output is not part of the figure.
+        let out = work.path().join(format!("out-{pages}-{}", label.len()));
         let start = Instant::now();
         let site = build_site(&files, &location, &options, None, &|_| {}).expect("build");
         write_static_site(&site, &files, &out).expect("write");

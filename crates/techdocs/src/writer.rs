@@ -23,7 +23,9 @@ const BASE_JS: &str = include_str!("assets/docs.js");
 /// The stylesheet of rendered pages (layout, admonitions, tabs, code, light and dark), for a
 /// viewer that shows [`Page::html`] itself, like the desktop app.
 pub fn stylesheet() -> String {
-    format!("{BASE_CSS}\n{}", theme_css())
+    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSS.get_or_init(|| format!("{BASE_CSS}\n{}", theme_css()))
+        .clone()
 }
 
 /// Why a site could not be written.

@@ -127,6 +127,7 @@ fn compare(name: &str) {
     let reference = mkdocs_reference(name);
     let site = build(name);
     let ours = ours(&site);
+    // `GREENROOM_FIDELITY_DUMP=1 cargo test ... -- --nocapture` prints our side for diagnosis.
     if std::env::var_os("GREENROOM_FIDELITY_DUMP").is_some() {
         eprintln!(
             "{}",
