@@ -53,6 +53,13 @@ fn mkdocs_reference(name: &str) -> Value {
     );
     let mut reference: Value = serde_json::from_slice(&output.stdout).expect("reference JSON");
     for page in reference["pages"].as_array_mut().into_iter().flatten() {
+        for field in ["links", "images"] {
+            if let Some(values) = page[field].as_array_mut() {
+                for value in values {
+                    *value = Value::String(unescape(value.as_str().unwrap_or_default()));
+                }
+            }
+        }
         if let Some(images) = page["images"].as_array_mut() {
             images.retain(|src| !src.as_str().unwrap_or_default().starts_with(EMOJI_CDN));
         }
@@ -117,10 +124,40 @@ fn nav(nodes: &[NavNode], site: &Site) -> Vec<Value> {
         .collect()
 }
 
+/// Decodes the character references of an attribute value (Python-Markdown writes e-mail
+/// links as `&#109;&#97;…`, pulldown-cmark escapes `&`).
 fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn compare(name: &str) {

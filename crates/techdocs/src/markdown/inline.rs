@@ -255,7 +255,7 @@ impl<'a> Pieces<'a> {
     }
 }
 
-const TRIGGERS: &[u8] = b":+{^~(/-<=wWhHfF0123456789c";
+const TRIGGERS: &[u8] = b":+{^~(/-<=wWhHfF0123456789c@";
 
 /// Rewrites one text event; `None` when nothing changes (the common case).
 fn rewrite_text<'a>(
@@ -295,6 +295,16 @@ fn rewrite_text<'a>(
         let prev = text[..i].chars().next_back();
         let word_start = prev.is_none_or(|c| !c.is_alphanumeric() && c != '_');
         if let Some((len, html)) = special_at(rest, word_start, in_link) {
+            p.html(html);
+            i += len;
+            changed = true;
+            continue;
+        }
+        if rest.starts_with('@')
+            && !in_link
+            && let Some((local_len, len, html)) = email_at(&p.text, rest)
+        {
+            p.text.truncate(p.text.len() - local_len);
             p.html(html);
             i += len;
             changed = true;
@@ -561,6 +571,43 @@ fn magic_link(rest: &str) -> Option<(usize, String)> {
     Some((end, html))
 }
 
+/// magiclink's e-mail addresses: the local part is already in `before` (pending text),
+/// `rest` starts at the `@`. Returns the local part's length, the bytes consumed from `rest`
+/// and the link.
+fn email_at(before: &str, rest: &str) -> Option<(usize, usize, String)> {
+    let local_len = before
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+'))
+        .count();
+    let local = &before[before.len() - local_len..];
+    let preceding = before[..before.len() - local_len].chars().next_back();
+    if local.is_empty()
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+        || preceding.is_some_and(|c| c == '/' || c == '@')
+    {
+        return None;
+    }
+    let domain_len = rest[1..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        .count();
+    let domain = rest[1..1 + domain_len].trim_end_matches(['.', '-']);
+    let tld = domain.rsplit_once('.')?.1;
+    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) || domain.contains("..") {
+        return None;
+    }
+    let address = format!("{local}@{domain}");
+    let mut html = String::from("<a href=\"mailto:");
+    let _ = pulldown_cmark_escape::escape_href(&mut html, &address);
+    html.push_str("\">");
+    let _ = escape_html_body_text(&mut html, &address);
+    html.push_str("</a>");
+    Some((local_len, 1 + domain.len(), html))
+}
+
 /// pymdownx.smartsymbols.
 fn symbol_at(rest: &str, word_start: bool) -> Option<(usize, &'static str)> {
     const ALWAYS: &[(&str, &str)] = &[
@@ -691,5 +738,10 @@ mod tests {
             "<p><code>:rocket: ==x==</code></p>\n"
         );
         assert!(html("{++new++} {~~old~>new~~}").contains("<ins class=\"critic\">new</ins>"));
+        assert_eq!(
+            html("Mail docs-team@example.com."),
+            "<p>Mail <a href=\"mailto:docs-team@example.com\">docs-team@example.com</a>.</p>\n"
+        );
+        assert_eq!(html("not an@address"), "<p>not an@address</p>\n");
     }
 }
