@@ -39,6 +39,54 @@ pub enum Command {
     Graph(GraphArgs),
     /// Check descriptor files with Backstage's rules (for CI); exit 1 if any is invalid.
     Validate(ValidateArgs),
+    /// TechDocs, rendered offline: build a static site, check links, search.
+    #[command(subcommand)]
+    Docs(DocsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocsCommand {
+    /// Write a static site (works from file://) for a folder holding mkdocs.yml, or an entity.
+    Build(DocsBuildArgs),
+    /// Report broken links and anchors with file:line; exit 1 if there are any (for CI).
+    Check(DocsCheckArgs),
+    /// Find docs pages and sections of every indexed site.
+    Search(DocsSearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DocsBuildArgs {
+    /// A folder holding mkdocs.yml (or a docs/ folder), or an entity reference.
+    pub target: String,
+    /// Where to write the site.
+    #[arg(long, default_value = "site")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsCheckArgs {
+    /// Folders holding mkdocs.yml, or entity references.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+    /// Also print notes (ignored settings, removed HTML, remote images).
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsSearchArgs {
+    /// Words to find.
+    #[arg(required = true)]
+    pub query: Vec<String>,
+    /// Only in this entity's docs.
+    #[arg(long)]
+    pub entity: Option<String>,
+    /// At most this many results.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +130,9 @@ pub struct IndexArgs {
     /// Only this source (id, folder or name).
     #[arg(long)]
     pub source: Option<String>,
+    /// Skip building and indexing TechDocs.
+    #[arg(long)]
+    pub no_docs: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

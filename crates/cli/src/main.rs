@@ -3,6 +3,7 @@
 
 mod args;
 mod catalog_cmds;
+mod docs_cmd;
 mod graph_cmd;
 mod progress;
 mod render;
@@ -45,5 +46,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => catalog_cmds::stats(&read()?, &args),
         Command::Graph(args) => graph_cmd::run(&read()?, &args),
         Command::Validate(args) => validate_cmd::run(&args),
+        Command::Docs(command) => docs_cmd::run(&data_dir, command),
     }
 }

@@ -26,6 +26,7 @@ pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<
             if !no_index {
                 let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
                 print_reports(&reports);
+                print_docs(&greenroom.index_docs(Some(&source.id.to_string()), &|_| {})?);
             }
         }
         SourceCommand::List(args) => {
@@ -88,10 +89,18 @@ pub fn index(greenroom: &mut Greenroom, args: &IndexArgs) -> anyhow::Result<Exit
         );
     }
     let reports = index_with_bar(greenroom, args.source.as_deref())?;
+    let docs = if args.no_docs {
+        None
+    } else {
+        Some(greenroom.index_docs(args.source.as_deref(), &|_| {})?)
+    };
     if args.json {
-        json(&reports)?;
+        json(&serde_json::json!({ "sources": reports, "docs": docs }))?;
     } else {
         print_reports(&reports);
+        if let Some(docs) = &docs {
+            print_docs(docs);
+        }
     }
     let failed = reports.iter().any(|r| r.error.is_some());
     Ok(if failed {
@@ -124,6 +133,7 @@ pub fn demo(greenroom: &mut Greenroom, args: &DemoArgs) -> anyhow::Result<ExitCo
         let source = greenroom.add_folder(&out, &[])?;
         let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
         print_reports(&reports);
+        print_docs(&greenroom.index_docs(Some(&source.id.to_string()), &|_| {})?);
         crate::out!(
             "Try: greenroom ls --kind component | greenroom search payments | greenroom problems"
         );
@@ -137,6 +147,20 @@ fn index_with_bar(
 ) -> anyhow::Result<Vec<IndexReport>> {
     let bar = IndexBar::new();
     Ok(greenroom.index(source, &|event| bar.update(event))?)
+}
+
+fn print_docs(docs: &greenroom::docs::DocsReport) {
+    if docs.sites > 0 || !docs.failures.is_empty() {
+        crate::out!(
+            "docs: {} sites, {} pages ({} sites changed)",
+            docs.sites,
+            docs.pages,
+            docs.reindexed
+        );
+    }
+    for failure in &docs.failures {
+        crate::out!("docs: not built: {failure}");
+    }
 }
 
 fn print_reports(reports: &[IndexReport]) {

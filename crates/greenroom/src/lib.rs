@@ -2,6 +2,7 @@
 //! ask the catalog. The desktop app, the CLI and the end-to-end tests all go through it.
 
 pub mod demo;
+pub mod docs;
 mod error;
 mod indexing;
 mod refs;
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{Error, ErrorCode};
 pub use greenroom_catalog as catalog;
+pub use greenroom_techdocs as techdocs;
 pub use indexing::{IndexReport, Progress};
 
 use greenroom_catalog::Catalog;

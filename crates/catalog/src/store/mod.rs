@@ -3,6 +3,7 @@
 //! transaction; `PRAGMA user_version` makes an older Greenroom refuse a newer catalog.
 
 mod changes;
+mod docs;
 mod graph;
 mod migrate;
 mod query;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use changes::ChangeBatch;
+pub use docs::{DocHit, DocSection, DocSiteRecord, NewDocSite};
 pub use graph::{Graph, GraphEdge, GraphNode};
 pub use migrate::SCHEMA_VERSION;
 pub use query::{
