@@ -5,6 +5,7 @@ pub mod descriptor;
 pub mod model;
 pub mod problem;
 pub mod rules;
+pub mod snapshot;
 pub mod store;
 
 pub use descriptor::{

@@ -2,6 +2,7 @@
 //! and the Location entities that lead to more files.
 
 pub mod files;
+mod json_documents;
 mod location;
 mod placeholder;
 mod working_tree;
@@ -12,6 +13,7 @@ use greenroom_yaml::{Limits, parse_documents};
 use serde::{Deserialize, Serialize};
 
 pub use files::{FileError, RepoFiles, parent_dir, resolve_relative};
+pub use json_documents::{JsonDocument, read_json_documents};
 pub use location::read_tree;
 pub use placeholder::MAX_PLACEHOLDER_BYTES;
 pub use working_tree::WorkingTree;

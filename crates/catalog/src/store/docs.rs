@@ -152,85 +152,7 @@ impl Catalog {
         sections: Option<&[DocSection]>,
     ) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
-        let existing: Option<(i64, String)> = tx
-            .prepare_cached("SELECT id, content_hash FROM doc_sites WHERE repo = ?1 AND dir = ?2")?
-            .query_row(params![site.repo, site.dir], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let id = match &existing {
-            Some((id, _)) => {
-                tx.prepare_cached(
-                    "UPDATE doc_sites SET source_id = ?2, name = ?3, content_hash = ?4, pages = ?5, warnings = ?6,
-                            built_at = ?7 WHERE id = ?1",
-                )?
-                .execute(params![
-                    id,
-                    site.source_id,
-                    site.name,
-                    site.content_hash,
-                    site.pages,
-                    site.warnings,
-                    now_millis()
-                ])?;
-                *id
-            }
-            None => {
-                tx.prepare_cached(
-                    "INSERT INTO doc_sites (source_id, repo, dir, name, content_hash, pages, warnings, built_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    site.source_id,
-                    site.repo,
-                    site.dir,
-                    site.name,
-                    site.content_hash,
-                    site.pages,
-                    site.warnings,
-                    now_millis()
-                ])?;
-                tx.last_insert_rowid()
-            }
-        };
-        tx.prepare_cached("DELETE FROM doc_entities WHERE site_id = ?1")?
-            .execute([id])?;
-        for entity in entities {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO doc_entities (entity_ref, site_id) VALUES (?1, ?2)",
-            )?
-            .execute(params![entity.to_lowercase(), id])?;
-        }
-        let unchanged = existing
-            .as_ref()
-            .is_some_and(|(_, hash)| *hash == site.content_hash);
-        if let Some(sections) = sections.filter(|_| !unchanged) {
-            let old: Vec<i64> = {
-                let mut stmt =
-                    tx.prepare_cached("SELECT id FROM doc_sections WHERE site_id = ?1")?;
-                stmt.query_map([id], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?
-            };
-            for section in old {
-                tx.prepare_cached("DELETE FROM doc_search WHERE rowid = ?1")?
-                    .execute([section])?;
-            }
-            tx.prepare_cached("DELETE FROM doc_sections WHERE site_id = ?1")?
-                .execute([id])?;
-            for s in sections {
-                let excerpt: String = s.text.chars().take(EXCERPT_CHARS).collect();
-                tx.prepare_cached(
-                    "INSERT INTO doc_sections (site_id, page_url, anchor, title, page_title, excerpt)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![id, s.page_url, s.anchor, s.title, s.page_title, excerpt])?;
-                let section = tx.last_insert_rowid();
-                tx.prepare_cached(
-                    "INSERT INTO doc_search (rowid, title, text) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![section, s.title, s.text])?;
-            }
-        }
-        tx.prepare_cached("INSERT INTO changes (op, ref, at) VALUES ('docs', ?1, ?2)")?
-            .execute(params![id.to_string(), now_millis()])?;
+        let id = put_site(&tx, site, entities, sections)?;
         tx.commit()?;
         Ok(id)
     }
@@ -242,23 +164,7 @@ impl Catalog {
         keep: &[(String, String)],
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
-        let sites: Vec<(i64, String, String)> = {
-            let mut stmt =
-                tx.prepare_cached("SELECT id, repo, dir FROM doc_sites WHERE source_id = ?1")?;
-            stmt.query_map([source_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        let mut removed = 0;
-        for (id, repo, dir) in sites {
-            if keep.iter().any(|(r, d)| *r == repo && *d == dir) {
-                continue;
-            }
-            tx.prepare_cached("DELETE FROM doc_search WHERE rowid IN (SELECT id FROM doc_sections WHERE site_id = ?1)")?
-                .execute([id])?;
-            tx.prepare_cached("DELETE FROM doc_sites WHERE id = ?1")?
-                .execute([id])?;
-            removed += 1;
-        }
+        let removed = remove_sites_except(&tx, source_id, keep)?;
         tx.commit()?;
         Ok(removed)
     }
@@ -296,4 +202,123 @@ impl Catalog {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Stores a site as [`Catalog::put_doc_site`] does, inside a transaction the caller commits.
+pub(super) fn put_site(
+    tx: &rusqlite::Transaction<'_>,
+    site: &NewDocSite,
+    entities: &[String],
+    sections: Option<&[DocSection]>,
+) -> Result<i64, StoreError> {
+    let existing: Option<(i64, String)> = tx
+        .prepare_cached("SELECT id, content_hash FROM doc_sites WHERE repo = ?1 AND dir = ?2")?
+        .query_row(params![site.repo, site.dir], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let id = match &existing {
+        Some((id, _)) => {
+            tx.prepare_cached(
+                "UPDATE doc_sites SET source_id = ?2, name = ?3, content_hash = ?4, pages = ?5, warnings = ?6,
+                        built_at = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                site.source_id,
+                site.name,
+                site.content_hash,
+                site.pages,
+                site.warnings,
+                now_millis()
+            ])?;
+            *id
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO doc_sites (source_id, repo, dir, name, content_hash, pages, warnings, built_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                site.source_id,
+                site.repo,
+                site.dir,
+                site.name,
+                site.content_hash,
+                site.pages,
+                site.warnings,
+                now_millis()
+            ])?;
+            tx.last_insert_rowid()
+        }
+    };
+    tx.prepare_cached("DELETE FROM doc_entities WHERE site_id = ?1")?
+        .execute([id])?;
+    for entity in entities {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO doc_entities (entity_ref, site_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![entity.to_lowercase(), id])?;
+    }
+    let unchanged = existing
+        .as_ref()
+        .is_some_and(|(_, hash)| *hash == site.content_hash);
+    if let Some(sections) = sections.filter(|_| !unchanged) {
+        let old: Vec<i64> = {
+            let mut stmt = tx.prepare_cached("SELECT id FROM doc_sections WHERE site_id = ?1")?;
+            stmt.query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for section in old {
+            tx.prepare_cached("DELETE FROM doc_search WHERE rowid = ?1")?
+                .execute([section])?;
+        }
+        tx.prepare_cached("DELETE FROM doc_sections WHERE site_id = ?1")?
+            .execute([id])?;
+        for s in sections {
+            let excerpt: String = s.text.chars().take(EXCERPT_CHARS).collect();
+            tx.prepare_cached(
+                "INSERT INTO doc_sections (site_id, page_url, anchor, title, page_title, excerpt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                id,
+                s.page_url,
+                s.anchor,
+                s.title,
+                s.page_title,
+                excerpt
+            ])?;
+            let section = tx.last_insert_rowid();
+            tx.prepare_cached("INSERT INTO doc_search (rowid, title, text) VALUES (?1, ?2, ?3)")?
+                .execute(params![section, s.title, s.text])?;
+        }
+    }
+    tx.prepare_cached("INSERT INTO changes (op, ref, at) VALUES ('docs', ?1, ?2)")?
+        .execute(params![id.to_string(), now_millis()])?;
+    Ok(id)
+}
+
+/// Removes a source's sites other than `keep`, inside a transaction the caller commits.
+pub(super) fn remove_sites_except(
+    tx: &rusqlite::Transaction<'_>,
+    source_id: i64,
+    keep: &[(String, String)],
+) -> Result<usize, StoreError> {
+    let sites: Vec<(i64, String, String)> = {
+        let mut stmt =
+            tx.prepare_cached("SELECT id, repo, dir FROM doc_sites WHERE source_id = ?1")?;
+        stmt.query_map([source_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut removed = 0;
+    for (id, repo, dir) in sites {
+        if keep.iter().any(|(r, d)| *r == repo && *d == dir) {
+            continue;
+        }
+        tx.prepare_cached("DELETE FROM doc_search WHERE rowid IN (SELECT id FROM doc_sections WHERE site_id = ?1)")?
+            .execute([id])?;
+        tx.prepare_cached("DELETE FROM doc_sites WHERE id = ?1")?
+            .execute([id])?;
+        removed += 1;
+    }
+    Ok(removed)
 }

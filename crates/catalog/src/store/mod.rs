@@ -8,6 +8,7 @@ mod graph;
 mod migrate;
 mod query;
 mod search;
+mod snapshot;
 mod sources;
 mod write;
 
@@ -25,6 +26,7 @@ pub use query::{
     Facets, ProblemQuery, ProblemRecord, Related, SortField,
 };
 pub use search::SearchHit;
+pub use snapshot::{ExportedCatalog, SnapshotSiteWrite, SnapshotWrite, SnapshotWritten};
 pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};
 pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats};
 

@@ -228,6 +228,13 @@ impl Catalog {
         for entity_id in &ids {
             writer.delete_entity(*entity_id)?;
         }
+        // The docs search index has no foreign keys: remove the rows of the source's sites
+        // before the sites go with the source.
+        tx.execute(
+            "DELETE FROM doc_search WHERE rowid IN (SELECT s.id FROM doc_sections s JOIN doc_sites d ON d.id = s.site_id
+                                                     WHERE d.source_id = ?1)",
+            [id],
+        )?;
         let removed = tx.execute("DELETE FROM sources WHERE id = ?1", [id])?;
         if removed == 0 {
             return Err(StoreError::NoSuchSource(id.to_string()));

@@ -109,78 +109,89 @@ impl Catalog {
         repos: impl IntoIterator<Item = RepoIndex>,
     ) -> Result<WriteStats, StoreError> {
         let tx = self.conn.transaction()?;
-        let exists: Option<i64> = tx
-            .query_row("SELECT id FROM sources WHERE id = ?1", [source_id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if exists.is_none() {
-            return Err(StoreError::NoSuchSource(source_id.to_string()));
-        }
-        let mut stats = WriteStats::default();
-        let mut writer = Writer::new(&tx)?;
-        let stored = stored_repos(&tx, source_id)?;
-        let mut seen = HashSet::new();
-        for repo in repos {
-            let existing = stored.get(&repo.path);
-            match (&repo.content, existing) {
-                (RepoContent::Unchanged, Some(row)) => {
-                    stats.repos_unchanged += 1;
-                    if row.head != repo.head || row.branch != repo.branch {
-                        exec(
-                            &tx,
-                            "UPDATE repos SET head_commit = ?2, branch = ?3 WHERE id = ?1",
-                            params![row.id, repo.head, repo.branch],
-                        )?;
-                    }
-                }
-                (RepoContent::Unchanged, None) => {} // Never stored: nothing to keep.
-                (RepoContent::Read { files, problems }, _) => {
-                    stats.repos_read += 1;
-                    let repo_id = upsert_repo(&tx, source_id, &repo, existing.map(|r| r.id))?;
-                    stats.files_changed +=
-                        write_files(&tx, &mut writer, source_id, repo_id, &repo.location, files)?;
-                    let problems = problems.iter().map(|p| (None, None, p));
-                    replace_problems(&tx, source_id, Some(repo_id), None, problems)?;
-                }
-            }
-            seen.insert(repo.path);
-        }
-        if complete {
-            for (path, row) in &stored {
-                if !seen.contains(path) {
-                    stats.repos_removed += 1;
-                    for entity_id in ids(&tx, "SELECT id FROM entities WHERE repo_id = ?1", row.id)?
-                    {
-                        writer.delete_entity(entity_id)?;
-                    }
-                    exec(&tx, "DELETE FROM repos WHERE id = ?1", [row.id])?;
-                }
-            }
-        }
-        replace_problems(
-            &tx,
-            source_id,
-            None,
-            None,
-            problems.iter().map(|p| (None, None, p)),
-        )?;
-        let settled = writer.finish()?;
-        (stats.added, stats.updated, stats.removed) =
-            (settled.added, settled.updated, settled.removed);
-        let mut changed = settled.rows;
-        if stats.repos_read > 0 || stats.repos_removed > 0 {
-            changed.push(("source".to_owned(), source_id.to_string()));
-        }
-        super::changes::record(&tx, &changed)?;
-        exec(
-            &tx,
-            "UPDATE sources SET indexed_at = ?2, index_error = NULL WHERE id = ?1",
-            params![source_id, now_millis()],
-        )?;
+        let stats = write_source(&tx, source_id, complete, problems, repos)?;
         tx.commit()?;
         Ok(stats)
     }
+}
+
+/// Writes an index of one source inside a transaction the caller commits (so that other
+/// writes, such as a snapshot's docs, can share it).
+pub(super) fn write_source(
+    tx: &Transaction<'_>,
+    source_id: i64,
+    complete: bool,
+    problems: &[Problem],
+    repos: impl IntoIterator<Item = RepoIndex>,
+) -> Result<WriteStats, StoreError> {
+    let exists: Option<i64> = tx
+        .query_row("SELECT id FROM sources WHERE id = ?1", [source_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if exists.is_none() {
+        return Err(StoreError::NoSuchSource(source_id.to_string()));
+    }
+    let mut stats = WriteStats::default();
+    let mut writer = Writer::new(tx)?;
+    let stored = stored_repos(tx, source_id)?;
+    let mut seen = HashSet::new();
+    for repo in repos {
+        let existing = stored.get(&repo.path);
+        match (&repo.content, existing) {
+            (RepoContent::Unchanged, Some(row)) => {
+                stats.repos_unchanged += 1;
+                if row.head != repo.head || row.branch != repo.branch {
+                    exec(
+                        tx,
+                        "UPDATE repos SET head_commit = ?2, branch = ?3 WHERE id = ?1",
+                        params![row.id, repo.head, repo.branch],
+                    )?;
+                }
+            }
+            (RepoContent::Unchanged, None) => {} // Never stored: nothing to keep.
+            (RepoContent::Read { files, problems }, _) => {
+                stats.repos_read += 1;
+                let repo_id = upsert_repo(tx, source_id, &repo, existing.map(|r| r.id))?;
+                stats.files_changed +=
+                    write_files(tx, &mut writer, source_id, repo_id, &repo.location, files)?;
+                let problems = problems.iter().map(|p| (None, None, p));
+                replace_problems(tx, source_id, Some(repo_id), None, problems)?;
+            }
+        }
+        seen.insert(repo.path);
+    }
+    if complete {
+        for (path, row) in &stored {
+            if !seen.contains(path) {
+                stats.repos_removed += 1;
+                for entity_id in ids(tx, "SELECT id FROM entities WHERE repo_id = ?1", row.id)? {
+                    writer.delete_entity(entity_id)?;
+                }
+                exec(tx, "DELETE FROM repos WHERE id = ?1", [row.id])?;
+            }
+        }
+    }
+    replace_problems(
+        tx,
+        source_id,
+        None,
+        None,
+        problems.iter().map(|p| (None, None, p)),
+    )?;
+    let settled = writer.finish()?;
+    (stats.added, stats.updated, stats.removed) = (settled.added, settled.updated, settled.removed);
+    let mut changed = settled.rows;
+    if stats.repos_read > 0 || stats.repos_removed > 0 {
+        changed.push(("source".to_owned(), source_id.to_string()));
+    }
+    super::changes::record(tx, &changed)?;
+    exec(
+        tx,
+        "UPDATE sources SET indexed_at = ?2, index_error = NULL WHERE id = ?1",
+        params![source_id, now_millis()],
+    )?;
+    Ok(stats)
 }
 
 struct StoredRepo {

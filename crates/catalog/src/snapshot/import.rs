@@ -1,0 +1,85 @@
+//! Turning a checked snapshot into what an index of a source would give: repositories with
+//! their descriptor files, every entity validated as if read from a repository.
+
+use rayon::prelude::*;
+
+use super::Snapshot;
+use super::content::SnapshotRepo;
+use crate::descriptor::{JsonDocument, read_json_documents};
+use crate::store::{RepoContent, RepoIndex};
+
+impl Snapshot {
+    /// The snapshot's repositories as an index of one source would give them. Entities that
+    /// do not pass validation are left out and reported as errors of their file, as when a
+    /// repository is read.
+    pub fn repo_indexes(&self) -> Vec<RepoIndex> {
+        self.catalog.repos.par_iter().map(repo_index).collect()
+    }
+
+    /// How many entities pass validation, and the errors of those that do not (for
+    /// `snapshot inspect`, which imports nothing).
+    pub fn validation_summary(&self) -> (usize, Vec<String>) {
+        let repos = self.repo_indexes();
+        let mut valid = 0;
+        let mut errors = Vec::new();
+        for repo in &repos {
+            let RepoContent::Read { files, .. } = &repo.content else {
+                continue;
+            };
+            let original = self.catalog.repos.iter().find(|r| r.path == repo.path);
+            for file in files {
+                valid += file.entities.len();
+                let known = original
+                    .and_then(|r| r.files.iter().find(|f| f.path == file.path))
+                    .map_or(0, |f| f.problems.len());
+                for problem in file
+                    .problems
+                    .iter()
+                    .skip(known)
+                    .filter(|p| p.problem.is_error())
+                {
+                    errors.push(format!("{}/{}: {}", repo.name, file.path, problem.problem));
+                }
+            }
+        }
+        (valid, errors)
+    }
+}
+
+fn repo_index(repo: &SnapshotRepo) -> RepoIndex {
+    let files: Vec<_> = repo
+        .files
+        .iter()
+        .map(|file| {
+            let documents: Vec<JsonDocument<'_>> = file
+                .entities
+                .iter()
+                .map(|e| JsonDocument {
+                    document: e.document,
+                    line: e.line,
+                    json: e.entity.get(),
+                })
+                .collect();
+            read_json_documents(&file.path, &documents, file.problems.clone())
+        })
+        .collect();
+    let mut fingerprint = blake3::Hasher::new();
+    for file in &files {
+        fingerprint.update(file.path.as_bytes());
+        fingerprint.update(file.content_hash.as_bytes());
+    }
+    RepoIndex {
+        path: repo.path.clone(),
+        name: repo.name.clone(),
+        head: repo.head.clone(),
+        branch: repo.branch.clone(),
+        remote_url: repo.remote_url.clone(),
+        location: repo.location.clone(),
+        fingerprint: fingerprint.finalize().to_hex().to_string(),
+        watch: "{}".to_owned(),
+        content: RepoContent::Read {
+            files,
+            problems: repo.problems.clone(),
+        },
+    }
+}
