@@ -106,6 +106,9 @@ impl Greenroom {
                     hint: String::new(),
                 });
             };
+            if record.source_kind == SourceKind::Snapshot {
+                return self.snapshot_entity_docs(&record);
+            }
             let Some(location) = record
                 .location
                 .filter(|_| record.source_kind == SourceKind::Folder)
@@ -349,7 +352,7 @@ fn add_planned(planned: &mut Vec<Planned>, record: &EntityRecord, repo: &Path, d
 }
 
 /// A site's search records, each with its page's title.
-fn sections(site: &Site) -> Vec<DocSection> {
+pub(crate) fn sections(site: &Site) -> Vec<DocSection> {
     site.search
         .iter()
         .map(|record| {

@@ -127,6 +127,9 @@ impl Greenroom {
             millis: 0,
             error: None,
         };
+        if source.kind == SourceKind::Snapshot {
+            return self.sync_for_index(source, report, started);
+        }
         if source.kind != SourceKind::Folder {
             return Ok(report); // Other kinds are refreshed by their own commands.
         }

@@ -6,6 +6,9 @@ pub mod docs;
 mod error;
 mod indexing;
 mod refs;
+pub mod snapshot;
+mod snapshot_docs;
+pub mod snapshot_git;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

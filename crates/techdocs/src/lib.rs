@@ -35,6 +35,7 @@ pub use locate::{
 };
 pub use markdown::{Heading, theme_css, warm_up};
 pub use report::{Warning, WarningKind};
+pub use sanitize::clean_html;
 pub use site::{
     Asset, BuildError, BuildOptions, NavKind, NavNode, Page, Progress, SearchRecord, Site,
     build_site, read_config,

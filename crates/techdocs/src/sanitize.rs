@@ -112,6 +112,13 @@ pub(crate) fn clean(html: &str) -> (String, Vec<String>) {
     (cleaned, blocked)
 }
 
+/// Makes a page body safe to show with the same rules as raw HTML in Markdown, for pages
+/// rendered elsewhere (e.g. imported in a catalog snapshot): no scripts, handlers, styles,
+/// unsafe URLs or remote loads. Pages this crate renders already pass it unchanged in effect.
+pub fn clean_html(html: &str) -> String {
+    clean(html).0
+}
+
 /// Whether the page's raw HTML had something removed (scripts, handlers, unsafe URLs), for
 /// a warning: compares tag and attribute counts before and after.
 pub(crate) fn removed_something(before: &str, after: &str) -> bool {

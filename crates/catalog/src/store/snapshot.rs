@@ -401,6 +401,7 @@ impl Catalog {
         &mut self,
         write: SnapshotWrite,
     ) -> Result<SnapshotWritten, StoreError> {
+        self.conn.execute_batch("PRAGMA cache_size = -262144")?;
         let tx = self.conn.transaction()?;
         let settings = write.source.settings.to_string();
         let (source_id, created) = match write.existing {
@@ -487,6 +488,23 @@ impl Catalog {
             overriding: overriding as usize,
             conflicts,
         })
+    }
+
+    /// Replaces a source's settings (e.g. a subscription's last check).
+    pub fn set_source_settings(
+        &mut self,
+        id: i64,
+        settings: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let updated = self.conn.execute(
+            "UPDATE sources SET settings = ?2 WHERE id = ?1",
+            params![id, settings.to_string()],
+        )?;
+        if updated == 0 {
+            return Err(StoreError::NoSuchSource(id.to_string()));
+        }
+        self.record_change("source", &id.to_string())?;
+        Ok(())
     }
 
     /// The snapshot source with this target, if there is one.
