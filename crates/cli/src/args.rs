@@ -42,6 +42,9 @@ pub enum Command {
     /// TechDocs, rendered offline: build a static site, check links, search.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Share the whole catalog (and docs) as one .greenroom file, directly or through Git.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,4 +287,146 @@ pub enum ValidateFormat {
     Human,
     Json,
     Github,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Write the catalog (optionally with its rendered docs) to a .greenroom file.
+    Export(SnapshotExportArgs),
+    /// Import a .greenroom file as its own source (a newer one of the same origin replaces it).
+    Import(SnapshotImportArgs),
+    /// Print a file's manifest and check its checksums, signature and entities, importing nothing.
+    Inspect(SnapshotInspectArgs),
+    /// Export and commit the snapshot into a Git repository (a folder or a URL to push to).
+    Publish(SnapshotPublishArgs),
+    /// Follow the snapshots published in a Git repository: a source that fetches the newest on `greenroom index`.
+    Subscribe(SnapshotSubscribeArgs),
+    /// List imported snapshots with their age and signer.
+    List(JsonArg),
+    /// Remove an imported snapshot (or subscription), its entities and its docs.
+    Remove {
+        /// Its id or name.
+        source: String,
+    },
+    /// Make a minisign key pair to sign snapshots (KEY and KEY.pub). The secret key is
+    /// encrypted with $GREENROOM_SIGNING_PASSWORD when it is set.
+    Keygen {
+        /// Where to write the secret key; the public key goes next to it with `.pub` added.
+        #[arg(long)]
+        out: PathBuf,
+        /// The name signatures show, e.g. "Platform team".
+        #[arg(long)]
+        signer: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotSelectArgs {
+    /// Only these sources (id, folder or name; repeatable). Default: all.
+    #[arg(long = "source")]
+    pub sources: Vec<String>,
+    /// Include the rendered TechDocs sites (an onboarding pack that works with nothing cloned).
+    #[arg(long)]
+    pub with_docs: bool,
+    /// Who publishes it, e.g. "Platform team" (default: the sources' names).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Stable id of the publisher (default: made from the name); imports of the same id replace each other.
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// Sign with this minisign secret key (its password from $GREENROOM_SIGNING_PASSWORD).
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
+    /// The name the signature shows (default: the publisher's name).
+    #[arg(long)]
+    pub signer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotExportArgs {
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub select: SnapshotSelectArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotTrustArgs {
+    /// A public key you trust (minisign .pub file or its base64 line; repeatable).
+    #[arg(long = "trust", value_name = "KEY")]
+    pub trust: Vec<String>,
+    /// Refuse a snapshot that is not signed.
+    #[arg(long)]
+    pub require_signature: bool,
+    /// Refuse a snapshot not signed by a trusted key.
+    #[arg(long)]
+    pub require_trusted: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotImportArgs {
+    /// The .greenroom file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub trust: SnapshotTrustArgs,
+    /// Accept a snapshot older than the one imported before from the same origin.
+    #[arg(long)]
+    pub allow_older: bool,
+    /// Conflict priority of a new snapshot source (default 50; folders have 100, higher wins).
+    #[arg(long)]
+    pub priority: Option<i64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotInspectArgs {
+    /// The .greenroom file.
+    pub file: PathBuf,
+    /// A public key you trust (minisign .pub file or its base64 line; repeatable).
+    #[arg(long = "trust", value_name = "KEY")]
+    pub trust: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotPublishArgs {
+    /// The repository: a folder (made a repository if empty or missing) or a Git URL to push to.
+    #[arg(long)]
+    pub to: String,
+    /// The branch (default: the repository's default branch, else main).
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// The commit message.
+    #[arg(long)]
+    pub message: Option<String>,
+    #[command(flatten)]
+    pub select: SnapshotSelectArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotSubscribeArgs {
+    /// The Git URL (or folder) snapshots are published to.
+    pub url: String,
+    /// The branch (default: the repository's default branch).
+    #[arg(long)]
+    pub branch: Option<String>,
+    #[command(flatten)]
+    pub trust: SnapshotTrustArgs,
+    /// Conflict priority of the source (default 50; folders have 100, higher wins).
+    #[arg(long)]
+    pub priority: Option<i64>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -7,6 +7,7 @@ mod docs_cmd;
 mod graph_cmd;
 mod progress;
 mod render;
+mod snapshot_cmds;
 mod source_cmds;
 mod validate_cmd;
 
@@ -47,5 +48,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Graph(args) => graph_cmd::run(&read()?, &args),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Docs(command) => docs_cmd::run(&data_dir, command),
+        Command::Snapshot(command) => snapshot_cmds::run(&data_dir, command),
     }
 }

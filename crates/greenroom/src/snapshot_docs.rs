@@ -26,6 +26,9 @@ use crate::docs::{EntityDocs, sections};
 use crate::snapshot::{SnapshotProgress, SnapshotSettings};
 use crate::{Error, Greenroom};
 
+/// An asset's repository path and bytes.
+type Blob = (String, Vec<u8>);
+
 /// Where imported docs live, relative to the data folder.
 pub(crate) const SNAPSHOT_DOCS_DIR: &str = "docs-cache/snapshots";
 /// Largest asset exported.
@@ -202,6 +205,10 @@ pub(crate) fn stage_docs(
         });
     }
     std::fs::create_dir_all(root).map_err(|e| Error::io(root, &e))?;
+    // The catalog records where sites are: an absolute path, whatever the data folder
+    // was called on the command line.
+    let root = &std::fs::canonicalize(root).map_err(|e| Error::io(root, &e))?;
+    let dir = root.join(name);
     let staging = tempfile::Builder::new()
         .prefix(".staging-")
         .tempdir_in(root)
@@ -289,7 +296,7 @@ impl Greenroom {
             assets: Vec::new(),
             warnings: Vec::new(),
         };
-        let mut sites: Vec<(SnapshotSite, Vec<(String, Vec<u8>)>)> = Vec::new();
+        let mut sites: Vec<(SnapshotSite, Vec<Blob>)> = Vec::new();
         let total = records.len();
         for (i, (record, kind)) in records.into_iter().enumerate() {
             on_progress(SnapshotProgress::Docs { done: i, total });
