@@ -14,6 +14,9 @@ use super::SnapshotError;
 /// Prefix of the trusted (signed) comment that names the signer.
 const SIGNER_PREFIX: &str = "greenroom snapshot signed by ";
 
+/// minisign's unsigned comment line; anything else means the block was altered.
+const UNTRUSTED_COMMENT: &str = "greenroom snapshot signature";
+
 /// A secret key ready to sign, with the name it signs as.
 pub struct SigningKey {
     secret: SecretKey,
@@ -152,7 +155,7 @@ impl SigningKey {
             &self.secret,
             Cursor::new(message),
             Some(&comment),
-            Some("greenroom snapshot signature"),
+            Some(UNTRUSTED_COMMENT),
         )
         .map_err(|e| SnapshotError::Key(format!("cannot sign: {e}")))?;
         let block = SignatureBlock {
@@ -170,8 +173,18 @@ pub(super) fn verify(block: &[u8], message: &[u8]) -> Result<SignatureInfo, Snap
         .map_err(|e| bad(format!("the signature block is malformed: {e}")))?;
     let public = PublicKey::from_base64(&block.public_key)
         .map_err(|e| bad(format!("the public key is malformed: {e}")))?;
+    if public.to_bytes().get(..2) != Some(b"Ed".as_slice())
+        || public.to_base64() != block.public_key
+    {
+        return Err(bad("the public key is not an Ed25519 minisign key".into()));
+    }
     let signature = SignatureBox::from_string(&block.signature)
         .map_err(|e| bad(format!("the signature is malformed: {e}")))?;
+    // The untrusted comment is the one line minisign does not sign: hold it to what the
+    // writer puts there, so that no byte of the file can change unnoticed.
+    if signature.untrusted_comment().ok().as_deref() != Some(UNTRUSTED_COMMENT) {
+        return Err(bad("the signature block was altered".into()));
+    }
     if !signature.is_prehashed() {
         return Err(bad("legacy minisign signatures are not accepted".into()));
     }

@@ -1,0 +1,368 @@
+//! A catalog exported and imported into an empty catalog is the same catalog; a newer
+//! snapshot replaces the older one; local definitions win conflicts until the user says
+//! otherwise; entities a repository could not define are refused.
+
+use std::collections::BTreeMap;
+
+use greenroom_catalog::snapshot::write_snapshot;
+use greenroom_catalog::store::{EntityQuery, ProblemQuery};
+use greenroom_catalog::{Catalog, Severity};
+use serde_json::value::RawValue;
+
+use crate::{Org, component, export, import, indexed, manifest, read};
+
+/// Everything the catalog shows about its entities, keyed by ref: the entity, where it was
+/// read, its relations both ways, and the problems of its file.
+fn shown(catalog: &Catalog) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for summary in catalog.list(&EntityQuery::default()).expect("list").items {
+        let record = catalog
+            .entity(&summary.key)
+            .expect("entity")
+            .expect("shown");
+        let relations = catalog.relations_of(&summary.key).expect("relations");
+        let mut problems: Vec<String> = catalog
+            .problems(&ProblemQuery {
+                entity: Some(summary.key.clone()),
+                ..ProblemQuery::default()
+            })
+            .expect("problems")
+            .into_iter()
+            .filter(|p| p.problem.code != "conflict")
+            .map(|p| {
+                format!(
+                    "{:?} {:?} {:?} {:?} {:?}",
+                    p.repo, p.file, p.document, p.entity_ref, p.problem
+                )
+            })
+            .collect();
+        problems.sort();
+        out.insert(
+            summary.key.clone(),
+            format!(
+                "{}\n{:?}\n{:?}\n{:?}\n{problems:?}",
+                serde_json::to_string(&record.entity).expect("json"),
+                record.location,
+                relations,
+                summary
+                    .tags
+                    .iter()
+                    .chain([&summary.name])
+                    .collect::<Vec<_>>(),
+            ),
+        );
+    }
+    out
+}
+
+fn all_problems(catalog: &Catalog) -> Vec<String> {
+    let mut problems: Vec<String> = catalog
+        .problems(&ProblemQuery::default())
+        .expect("problems")
+        .into_iter()
+        .filter(|p| p.problem.code != "conflict")
+        .map(|p| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                p.repo, p.file, p.document, p.entity_ref, p.problem
+            )
+        })
+        .collect();
+    problems.sort();
+    problems
+}
+
+#[test]
+fn a_catalog_comes_back_entity_for_entity_and_relation_for_relation() {
+    let org = Org::sample();
+    let work = tempfile::tempdir().expect("tempdir");
+    let source = indexed(&org, work.path(), &Org::REPOS);
+    let bytes = export(&source, None);
+
+    let empty = tempfile::tempdir().expect("tempdir");
+    let mut target = Catalog::open(&empty.path().join("catalog.db")).expect("open");
+    let written = import(&mut target, &bytes, None, 50);
+    assert!(written.created);
+    assert_eq!(written.shadowed + written.overriding, 0);
+
+    let before = shown(&source);
+    let after = shown(&target);
+    assert_eq!(before.len(), 11, "the sample's valid entities");
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (key, want) in &before {
+        assert_eq!(want, &after[key], "{key} differs after the round trip");
+    }
+    assert_eq!(all_problems(&source), all_problems(&target));
+    let errors = all_problems(&target);
+    assert!(
+        errors
+            .iter()
+            .any(|p| p.contains("Error") && p.contains("services/worker")),
+        "the invalid document's error travels with the snapshot: {errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|p| p.contains("Warning") && p.contains("ownr")),
+        "the misspelt key's warning travels too: {errors:?}"
+    );
+    let (a, b) = (
+        source.stats().expect("stats"),
+        target.stats().expect("stats"),
+    );
+    assert_eq!(
+        (a.entities, a.relations, a.errors, a.warnings),
+        (b.entities, b.relations, b.errors, b.warnings)
+    );
+    // Search finds imported entities as it finds local ones.
+    let hits: Vec<String> = target
+        .search("payme", 10)
+        .expect("search")
+        .into_iter()
+        .map(|h| h.key)
+        .collect();
+    assert!(
+        hits.contains(&"component:default/payments".to_owned()),
+        "{hits:?}"
+    );
+}
+
+#[test]
+fn the_same_catalog_exports_to_the_same_bytes() {
+    let org = Org::sample();
+    let one = tempfile::tempdir().expect("tempdir");
+    let two = tempfile::tempdir().expect("tempdir");
+    let first = indexed(&org, one.path(), &Org::REPOS);
+    let mut reversed = Org::REPOS;
+    reversed.reverse();
+    let second = indexed(&org, two.path(), &reversed);
+    let bytes = export(&first, None);
+    assert_eq!(bytes, export(&first, None), "exporting twice");
+    assert_eq!(
+        bytes,
+        export(&second, None),
+        "the same catalog indexed in another order"
+    );
+    let snapshot = read(&bytes).expect("reads");
+    assert_eq!(
+        snapshot.manifest.counts.entities,
+        first.stats().expect("stats").entities
+    );
+    assert!(snapshot.manifest.counts.api_definitions == 1);
+}
+
+#[test]
+fn a_newer_snapshot_replaces_the_older_one() {
+    let org = Org::sample();
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut source = indexed(&org, work.path(), &Org::REPOS);
+    let first = export(&source, None);
+
+    let target_dir = tempfile::tempdir().expect("tempdir");
+    let mut target = Catalog::open(&target_dir.path().join("catalog.db")).expect("open");
+    let imported = import(&mut target, &first, None, 50);
+
+    // The publisher changes a description, removes the commerce repository and adds a
+    // service, then exports again.
+    org.write(
+        "payments",
+        "catalog-info.yaml",
+        &component("payments", "  system: commerce\n")
+            .replace("The payments service", "Takes payments"),
+    );
+    org.write("billing", "catalog-info.yaml", &component("billing", ""));
+    let id = source.sources().expect("sources")[0].id;
+    source
+        .apply(greenroom_catalog::store::SourceIndex {
+            source_id: id,
+            repos: ["people", "payments", "checkout", "billing"]
+                .iter()
+                .map(|r| org.repo(r))
+                .collect(),
+            complete: true,
+            problems: Vec::new(),
+        })
+        .expect("re-index");
+    let second = export(&source, None);
+    let replaced = import(&mut target, &second, Some(imported.source_id), 50);
+    assert!(!replaced.created);
+    assert_eq!(replaced.source_id, imported.source_id);
+    assert_eq!(
+        target.sources().expect("sources").len(),
+        1,
+        "still one snapshot source"
+    );
+    assert!(
+        replaced.stats.added >= 1,
+        "billing is new: {:?}",
+        replaced.stats
+    );
+    assert!(
+        replaced.stats.updated >= 1,
+        "payments changed: {:?}",
+        replaced.stats
+    );
+    assert!(
+        replaced.stats.removed >= 3,
+        "commerce, sales, payments-api and payments-db went: {:?}",
+        replaced.stats
+    );
+    assert_eq!(shown(&source), shown(&target));
+    assert!(
+        target
+            .entity("system:default/commerce")
+            .expect("query")
+            .is_none()
+    );
+    assert_eq!(
+        target
+            .entity("component:default/payments")
+            .expect("query")
+            .expect("shown")
+            .entity
+            .metadata
+            .description
+            .as_deref(),
+        Some("Takes payments")
+    );
+    // Importing the same snapshot again changes nothing.
+    let again = import(&mut target, &second, Some(imported.source_id), 50);
+    assert_eq!(
+        (again.stats.added, again.stats.updated, again.stats.removed),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        again.stats.files_changed, 0,
+        "unchanged files are not rewritten"
+    );
+}
+
+#[test]
+fn local_definitions_win_conflicts_and_priority_decides() {
+    let org = Org::sample();
+    let work = tempfile::tempdir().expect("tempdir");
+    let source = indexed(&org, work.path(), &Org::REPOS);
+    let bytes = export(&source, None);
+
+    // This machine has its own copy of payments, with another description.
+    let mine = Org::new();
+    mine.write(
+        "payments",
+        "catalog-info.yaml",
+        &component("payments", "").replace("The payments service", "My local payments"),
+    );
+    let target_dir = tempfile::tempdir().expect("tempdir");
+    let mut target = indexed(&mine, target_dir.path(), &["payments"]);
+    let written = import(&mut target, &bytes, None, 50);
+    assert_eq!(written.shadowed, 1, "the snapshot's payments is hidden");
+    assert_eq!(written.overriding, 0);
+    assert_eq!(
+        written.conflicts,
+        vec!["component:default/payments".to_owned()]
+    );
+    let payments = |c: &Catalog| {
+        c.entity("component:default/payments")
+            .expect("query")
+            .expect("shown")
+            .entity
+            .metadata
+            .description
+            .clone()
+    };
+    assert_eq!(payments(&target).as_deref(), Some("My local payments"));
+    let conflicts: Vec<_> = target
+        .problems(&ProblemQuery {
+            severity: Some(Severity::Error),
+            ..ProblemQuery::default()
+        })
+        .expect("problems")
+        .into_iter()
+        .filter(|p| p.problem.code == "conflict")
+        .collect();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        conflicts[0].source_id, written.source_id,
+        "the conflict is the snapshot's: {conflicts:?}"
+    );
+    assert!(
+        conflicts[0].problem.message.contains("takes precedence"),
+        "{:?}",
+        conflicts[0]
+    );
+
+    // The user prefers the snapshot.
+    target
+        .set_source_priority(written.source_id, 200)
+        .expect("priority");
+    assert_eq!(payments(&target).as_deref(), Some("The payments service"));
+    // Everything else of the snapshot was never in conflict.
+    assert_eq!(
+        target.stats().expect("stats").entities,
+        source.stats().expect("stats").entities
+    );
+}
+
+#[test]
+fn entities_a_repository_could_not_define_are_refused() {
+    let org = Org::sample();
+    let work = tempfile::tempdir().expect("tempdir");
+    let source = indexed(&org, work.path(), &Org::REPOS);
+    let mut exported = source.export_catalog(&[]).expect("export");
+    // A hand-made snapshot whose checksums are right but whose entities are not.
+    let file = exported
+        .content
+        .repos
+        .iter_mut()
+        .find(|r| r.name == "payments")
+        .expect("repo")
+        .files
+        .first_mut()
+        .expect("file");
+    let bad = file.entities[0]
+        .entity
+        .get()
+        .replace("\"name\":\"payments\"", "\"name\":\"pay ments!\"");
+    file.entities[0].entity = RawValue::from_string(bad).expect("json");
+    let tampered_kind = file.entities[1]
+        .entity
+        .get()
+        .replace("\"kind\":\"API\"", "\"kind\":\"NotAKind\"");
+    file.entities[1].entity = RawValue::from_string(tampered_kind).expect("json");
+    let bytes = write_snapshot(manifest(&exported), &exported.content, None, None).expect("write");
+
+    let target_dir = tempfile::tempdir().expect("tempdir");
+    let mut target = Catalog::open(&target_dir.path().join("catalog.db")).expect("open");
+    let snapshot = read(&bytes).expect("the file itself is sound");
+    let (valid, errors) = snapshot.validation_summary();
+    assert_eq!(valid, exported.counts.entities - 2);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    import(&mut target, &bytes, None, 50);
+    assert!(
+        target
+            .entity("component:default/payments")
+            .expect("query")
+            .is_none()
+    );
+    assert!(
+        target
+            .entity("resource:default/payments-db")
+            .expect("query")
+            .is_some()
+    );
+    let refused: Vec<_> = target
+        .problems(&ProblemQuery {
+            severity: Some(Severity::Error),
+            ..ProblemQuery::default()
+        })
+        .expect("problems")
+        .into_iter()
+        .filter(|p| {
+            p.file.as_deref() == Some("catalog-info.yaml")
+                && p.repo.as_deref().is_some_and(|r| r.ends_with("payments"))
+        })
+        .collect();
+    assert!(refused.len() >= 2, "{refused:?}");
+}
