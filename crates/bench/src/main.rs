@@ -7,6 +7,7 @@
 
 mod catalog;
 mod memory_files;
+mod snapshot;
 
 use std::process::ExitCode;
 
@@ -19,8 +20,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("catalog") | None => catalog::run(&args[1.min(args.len())..]),
         Some("cold-index-child") => catalog::cold_index_child(&args[1..]),
+        Some("snapshot") => snapshot::run(&args[1..]),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark `{other}`; try `catalog`"
+            "unknown benchmark `{other}`; try `catalog` or `snapshot`"
         )),
     };
     match result {

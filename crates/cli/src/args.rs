@@ -308,6 +308,14 @@ pub enum SnapshotCommand {
         /// Its id or name.
         source: String,
     },
+    /// Say whether an entity's repository is on this machine, and where to clone it from if not.
+    Repo {
+        /// The entity: a reference or a unique name.
+        entity: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Make a minisign key pair to sign snapshots (KEY and KEY.pub). The secret key is
     /// encrypted with $GREENROOM_SIGNING_PASSWORD when it is set.
     Keygen {

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use greenroom::Greenroom;
 use greenroom::catalog::snapshot::{Manifest, SignatureStatus, SigningKey};
 use greenroom::snapshot::{
-    ExportOptions, ExportReport, ImportOptions, ImportReport, SnapshotInfo, SnapshotProgress, date,
-    inspect_snapshot,
+    ExportOptions, ExportReport, ImportOptions, ImportReport, RepoAvailability, SnapshotInfo,
+    SnapshotProgress, date, inspect_snapshot,
 };
 use greenroom::snapshot_git::{PublishOptions, SyncOutcome};
 use indicatif::ProgressBar;
@@ -176,6 +176,34 @@ pub fn run(data_dir: &Path, command: SnapshotCommand) -> anyhow::Result<ExitCode
                 removed.name,
                 removed.entity_count
             );
+        }
+        SnapshotCommand::Repo {
+            entity,
+            json: as_json,
+        } => {
+            let greenroom = Greenroom::open_read_only(data_dir)?;
+            let key = greenroom.resolve_ref(&entity)?;
+            let availability = greenroom.repository_of(&key)?;
+            if as_json {
+                json(&availability)?;
+            } else {
+                match availability {
+                    RepoAvailability::Local { path } => {
+                        crate::out!("{key} comes from {path}, on this machine.")
+                    }
+                    RepoAvailability::NotOnThisMachine { repo, clone_url } => match clone_url {
+                        Some(url) => crate::out!(
+                            "{key} comes from {repo}, which is not on this machine; clone it with: git clone {url}"
+                        ),
+                        None => crate::out!(
+                            "{key} comes from {repo}, which is not on this machine (no clone URL is known)"
+                        ),
+                    },
+                    RepoAvailability::None => {
+                        crate::out!("{key} does not come from a repository")
+                    }
+                }
+            }
         }
         SnapshotCommand::Keygen { out, signer } => {
             let password = std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty());

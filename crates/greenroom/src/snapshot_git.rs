@@ -277,7 +277,9 @@ impl Greenroom {
         if let Some(subscription) = &settings.subscription {
             let options = subscription.import.clone();
             match self.sync_snapshot(source.id, &options, &|_| {}) {
-                Ok(SyncOutcome::Imported { report: imported, .. }) => {
+                Ok(SyncOutcome::Imported {
+                    report: imported, ..
+                }) => {
                     report.stats.added = imported.added;
                     report.stats.updated = imported.updated;
                     report.stats.removed = imported.removed;
@@ -315,6 +317,11 @@ struct Content<'a> {
 /// Whether `to` names a remote repository rather than a folder.
 fn is_url(to: &str) -> bool {
     to.contains("://") || (to.contains('@') && to.contains(':') && !Path::new(to).exists())
+}
+
+/// Whether `url` is reached through libgit2's local transport.
+fn is_local(url: &str) -> bool {
+    url.starts_with("file://") || !url.contains("://")
 }
 
 fn git_error(what: &str, e: &git2::Error) -> Error {
@@ -530,7 +537,11 @@ fn fetch_tip(
     }
     let tracking = format!("refs/greenroom/{branch}");
     let mut fetch = FetchOptions::new();
-    fetch.depth(1);
+    // Only the newest commit: old snapshots are never downloaded. libgit2's local
+    // transport cannot fetch shallowly; on a local disk a full fetch costs little.
+    if !is_local(url) {
+        fetch.depth(1);
+    }
     remote
         .fetch(
             &[format!("+refs/heads/{branch}:{tracking}")],
