@@ -42,6 +42,61 @@ pub enum Command {
     /// TechDocs, rendered offline: build a static site, check links, search.
     #[command(subcommand)]
     Docs(DocsCommand),
+    /// Software templates: the built-in golden paths and the catalog's templates.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// Create a project from a template, or update one with the template's newer version.
+    Scaffold(ScaffoldArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// List the templates.
+    List(JsonArg),
+    /// Show a template's parameters (its form pages as JSON Schema).
+    Show {
+        /// Template reference, name or path to a template.yaml.
+        template: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ScaffoldArgs {
+    #[command(subcommand)]
+    pub update: Option<ScaffoldCommand>,
+    /// Template reference, name or path to a template.yaml.
+    pub template: Option<String>,
+    /// Answers to the template's parameters, as YAML or JSON.
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    /// One answer, `name=value` (repeatable; overrides --values).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// The folder to create.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Show the files that would be created, without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Skip steps that cannot run offline instead of stopping.
+    #[arg(long)]
+    pub skip_offline: bool,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScaffoldCommand {
+    /// Merge the newest version of the project's template into it (Git three-way merge).
+    Update {
+        /// The generated project.
+        project: PathBuf,
+        /// Answers to change or to questions the new version adds (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        values: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ mod graph_cmd;
 mod progress;
 mod render;
 mod source_cmds;
+mod template_cmds;
 mod validate_cmd;
 
 use std::process::ExitCode;
@@ -47,5 +48,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Graph(args) => graph_cmd::run(&read()?, &args),
         Command::Validate(args) => validate_cmd::run(&args),
         Command::Docs(command) => docs_cmd::run(&data_dir, command),
+        Command::Template(command) => template_cmds::list(&read()?, command),
+        Command::Scaffold(args) => template_cmds::scaffold(&open()?, args),
     }
 }

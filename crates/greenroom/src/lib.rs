@@ -6,12 +6,14 @@ pub mod docs;
 mod error;
 mod indexing;
 mod refs;
+pub mod templates;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, ErrorCode};
 pub use greenroom_catalog as catalog;
+pub use greenroom_scaffolder as scaffolder;
 pub use greenroom_techdocs as techdocs;
 pub use indexing::{IndexReport, Progress};
 

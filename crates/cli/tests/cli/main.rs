@@ -4,6 +4,7 @@
 mod bad_input;
 mod catalog;
 mod docs;
+mod templates;
 mod validate;
 
 use std::path::{Path, PathBuf};
