@@ -47,6 +47,46 @@ pub enum Command {
     Template(TemplateCommand),
     /// Create a project from a template, or update one with the template's newer version.
     Scaffold(ScaffoldArgs),
+    /// Sign in with Microsoft Entra ID (the browser, or a device code with --device).
+    Login(LoginArgs),
+    /// Sign out and forget the session.
+    Logout(AuthFlags),
+    /// Who is signed in.
+    Whoami(JsonArg),
+    /// Your organisation's users and groups, from Microsoft Graph.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AuthFlags {
+    /// The identity provider (default https://login.microsoftonline.com; env GREENROOM_AUTHORITY).
+    #[arg(long)]
+    pub authority: Option<String>,
+    /// Directory (tenant) ID, `organizations` or `common` (env GREENROOM_TENANT).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Application (client) ID of your organisation's Greenroom registration (env GREENROOM_CLIENT_ID).
+    #[arg(long)]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Sign in with a code on another device instead of this machine's browser.
+    #[arg(long)]
+    pub device: bool,
+    /// Your sign-in name, to pre-fill the sign-in page.
+    #[arg(long, value_name = "NAME")]
+    pub login_hint: Option<String>,
+    #[command(flatten)]
+    pub auth: AuthFlags,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Import users and groups (yours, or the whole tenant with consent) into the catalog.
+    Sync(AuthFlags),
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,6 +275,9 @@ pub struct LsArgs {
     /// Only entities whose file has errors.
     #[arg(long)]
     pub with_errors: bool,
+    /// Only what you and your groups own (after `greenroom login` and `greenroom org sync`).
+    #[arg(long)]
+    pub mine: bool,
     /// Sort by.
     #[arg(long, value_enum, default_value_t = SortArg::Name)]
     pub sort: SortArg,

@@ -43,7 +43,15 @@ pub fn ls(greenroom: &Greenroom, args: &LsArgs) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         ..EntityQuery::default()
     };
-    let page = greenroom.catalog().list(&query)?;
+    let page = if args.mine {
+        let items = greenroom.mine()?;
+        greenroom::catalog::store::EntityPage {
+            total: items.len(),
+            items,
+        }
+    } else {
+        greenroom.catalog().list(&query)?
+    };
     if args.json {
         json(&page.items)?;
         return Ok(ExitCode::SUCCESS);

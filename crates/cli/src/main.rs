@@ -1,6 +1,7 @@
 //! `greenroom`: the catalog from the command line. Every subcommand is a thin call into
 //! the facade; output is for people by default and JSON with `--json`.
 
+mod account_cmds;
 mod args;
 mod catalog_cmds;
 mod docs_cmd;
@@ -50,5 +51,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Docs(command) => docs_cmd::run(&data_dir, command),
         Command::Template(command) => template_cmds::list(&read()?, command),
         Command::Scaffold(args) => template_cmds::scaffold(&open()?, args),
+        Command::Login(args) => account_cmds::login(&open()?, &args),
+        Command::Logout(flags) => account_cmds::logout(&open()?, &flags),
+        Command::Whoami(args) => account_cmds::whoami(&read()?, args.json),
+        Command::Org(args::OrgCommand::Sync(flags)) => account_cmds::org_sync(&mut open()?, &flags),
     }
 }

@@ -1,6 +1,7 @@
 //! The Greenroom facade: open a data folder, manage sources, index them with progress, and
 //! ask the catalog. The desktop app, the CLI and the end-to-end tests all go through it.
 
+pub mod account;
 pub mod demo;
 pub mod docs;
 mod error;
@@ -12,6 +13,7 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, ErrorCode};
+pub use greenroom_auth as auth;
 pub use greenroom_catalog as catalog;
 pub use greenroom_scaffolder as scaffolder;
 pub use greenroom_techdocs as techdocs;
