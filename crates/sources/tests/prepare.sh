@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what greenroom-sources' tests need; safe to run repeatedly. The remote tests start
+# real Git servers on 127.0.0.1: `git daemon` and `git http-backend` (behind a small HTTP
+# server in the tests), both part of Debian's git package.
+set -euo pipefail
+
+packages=(git)
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "greenroom-sources tests need: ${missing[*]}; run this script as root or install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+exec_path=$(git --exec-path)
+for program in git-daemon git-http-backend; do
+  [[ -x "$exec_path/$program" ]] || { echo "greenroom-sources tests need $exec_path/$program (Debian's git package)" >&2; exit 1; }
+done
+echo "greenroom-sources test prerequisites are ready"
