@@ -6,6 +6,7 @@ mod changes;
 mod graph;
 mod migrate;
 mod query;
+mod remote;
 mod search;
 mod sources;
 mod write;
@@ -22,6 +23,7 @@ pub use query::{
     CatalogStats, EntityLocation, EntityPage, EntityQuery, EntityRecord, EntitySummary, FacetCount,
     Facets, ProblemQuery, ProblemRecord, Related, SortField,
 };
+pub use remote::{RemoteRepoRecord, RemoteRepoUpdate};
 pub use search::SearchHit;
 pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};
 pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats};
