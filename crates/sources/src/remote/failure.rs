@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What went wrong, for front ends that react differently.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureKind {
@@ -67,6 +68,7 @@ impl FailureKind {
 }
 
 /// A repository that could not be synced; what the catalog has of it stays.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(rename_all = "camelCase")]
 #[error("{message}")]

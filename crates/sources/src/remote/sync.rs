@@ -62,6 +62,7 @@ pub struct SyncSettings<'a> {
 }
 
 /// What a sync is doing, per repository.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "event",
@@ -99,6 +100,7 @@ pub enum SyncEvent {
 }
 
 /// How one repository's sync went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "status",
