@@ -38,7 +38,14 @@ pub fn add(
         greenroom.add_remote_list(path, &options)?
     } else {
         greenroom.add_remote(target, &options).map_err(|e| {
-            anyhow::anyhow!("{target} is not a folder or a file here, and as a Git address: {e}")
+            // An address is not echoed: it may hold a password (the error shows it redacted).
+            if target.contains("://") || target.contains('@') {
+                anyhow::anyhow!("{e}")
+            } else {
+                anyhow::anyhow!(
+                    "there is no folder or list file {target} here, and as a Git address: {e}"
+                )
+            }
         })?
     };
     crate::out!(

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod catalog;
+mod remote;
 mod validate;
 
 use std::path::{Path, PathBuf};
