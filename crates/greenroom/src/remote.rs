@@ -538,3 +538,35 @@ impl Greenroom {
         })
     }
 }
+
+impl Greenroom {
+    /// The files of a remote repository as last fetched, read from the cache without a
+    /// checkout (for TechDocs and API definitions). `repo` is the repository's key as in
+    /// [`Greenroom::remote_repos`]. Works offline.
+    pub fn remote_tree(
+        &self,
+        source: &str,
+        repo: &str,
+    ) -> Result<greenroom_sources::remote::GitTree, Error> {
+        let record = self.catalog.find_source(source)?;
+        let (repos, _) = repositories(&record).map_err(Error::Invalid)?;
+        let found = repos.iter().find(|r| r.key() == repo).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{repo} is not a repository of {}; `greenroom source list` shows them",
+                record.name
+            ))
+        })?;
+        let entry = found.cache_entry(&self.remote_cache_dir(record.id));
+        let (branch, commit) = greenroom_sources::remote::cache::cached_state(&entry)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{repo} has not been fetched yet (or its cache is damaged); sync the source first"
+                ))
+            })?;
+        greenroom_sources::remote::GitTree::open(&entry, commit, format!("{repo}#{branch}:"))
+            .map_err(|e| Error::Io {
+                path: entry.display().to_string(),
+                reason: e.message().to_owned(),
+            })
+    }
+}
