@@ -109,18 +109,32 @@ impl World {
         credentials: &dyn CredentialSource,
         cancel: &Cancel,
     ) -> Synced {
-        let previous = self.catalog.repo_states(self.source).expect("states");
         let ssh = SshSettings {
             agent: false,
             key_files: Vec::new(),
             known_hosts: Vec::new(),
         };
+        self.sync_full(repos, credentials, cancel, &ssh)
+    }
+
+    pub(crate) fn sync_ssh(&mut self, repos: &[RemoteRepo], ssh: SshSettings) -> Synced {
+        self.sync_full(repos, &NoCredentials, &Cancel::new(), &ssh)
+    }
+
+    fn sync_full(
+        &mut self,
+        repos: &[RemoteRepo],
+        credentials: &dyn CredentialSource,
+        cancel: &Cancel,
+        ssh: &SshSettings,
+    ) -> Synced {
+        let previous = self.catalog.repo_states(self.source).expect("states");
         let cache = self.cache();
         let settings = SyncSettings {
             cache_dir: &cache,
             concurrency: 4,
             credentials,
-            ssh: &ssh,
+            ssh,
             cancel,
         };
         let collected = Mutex::new(Vec::new());

@@ -1,8 +1,8 @@
 use std::fs;
 
-use greenroom_sources::remote::{Cancel, FailureKind, HttpsToken, RepoOutcome};
+use greenroom_sources::remote::{Cancel, FailureKind, HttpsToken, RepoOutcome, SshSettings};
 
-use super::servers::{FaultyRelay, GitDaemon, HttpGit, Relay};
+use super::servers::{FaultyRelay, GitDaemon, HttpGit, Relay, SshServer};
 use super::{Tokens, World, commit, force_push, remote, served_repo};
 use crate::component;
 
@@ -632,4 +632,78 @@ fn file_urls_and_named_branches_work_too() {
         synced.status(&repos[0].key()).branch.as_deref(),
         Some("release")
     );
+}
+
+#[test]
+fn ssh_uses_key_files_checks_host_keys_and_never_prompts() {
+    let mut world = World::new();
+    served_repo(
+        &world.served(),
+        "orders",
+        &[("catalog-info.yaml", &component("orders"))],
+    );
+    let server = SshServer::start(&world.dir.path().join("ssh"));
+    let repos = [remote(&server.url(&world.served().join("orders")))];
+    let host = format!("127.0.0.1:{}", server.port);
+
+    // The host key is not known: refused before any credential is offered.
+    let unknown = world.sync_ssh(
+        &repos,
+        SshSettings {
+            agent: false,
+            key_files: vec![server.client_key.clone()],
+            known_hosts: Vec::new(),
+        },
+    );
+    let failure = unknown
+        .status(&repos[0].key())
+        .failure
+        .clone()
+        .expect("refused");
+    assert_eq!(failure.kind, FailureKind::UnknownHostKey, "{failure:?}");
+
+    // A key the server does not accept, and a key with a passphrase nobody can type.
+    let dir = world.dir.path().join("other-keys");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let other = dir.join("other");
+    let locked = dir.join("locked");
+    for (path, passphrase) in [(&other, ""), (&locked, "secret")] {
+        let status = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", passphrase, "-f"])
+            .arg(path)
+            .status()
+            .expect("ssh-keygen");
+        assert!(status.success());
+    }
+    let rejected = world.sync_ssh(
+        &repos,
+        SshSettings {
+            agent: false,
+            key_files: vec![locked.clone(), other],
+            known_hosts: vec![server.known_hosts.clone()],
+        },
+    );
+    let failure = rejected
+        .status(&repos[0].key())
+        .failure
+        .clone()
+        .expect("rejected");
+    assert_eq!(failure.kind, FailureKind::NeedsCredentials, "{failure:?}");
+    assert_eq!(failure.host.as_deref(), Some(host.as_str()));
+    assert!(failure.message.contains("ssh-agent"), "{}", failure.message);
+
+    let synced = world.sync_ssh(
+        &repos,
+        SshSettings {
+            agent: false,
+            key_files: vec![locked, server.client_key.clone()],
+            known_hosts: vec![server.known_hosts.clone()],
+        },
+    );
+    assert!(
+        is_updated(synced.outcome(&repos[0].key())),
+        "{:?}",
+        synced.repos
+    );
+    assert_eq!(world.entity_names(), ["component:default/orders"]);
 }

@@ -419,3 +419,123 @@ fn relay(client: TcpStream, server: TcpStream, mode: Relay) {
         let _ = server.shutdown(Shutdown::Both);
     });
 }
+
+/// OpenSSH's `sshd` on 127.0.0.1 with a throwaway host key, accepting one client key for
+/// the current user; Git runs through it as `git-upload-pack`.
+pub(crate) struct SshServer {
+    pub port: u16,
+    child: Child,
+    /// The client's private key (no passphrase).
+    pub client_key: PathBuf,
+    /// A `known_hosts` file with this server's host key.
+    pub known_hosts: PathBuf,
+    user: String,
+}
+
+impl SshServer {
+    pub(crate) fn start(dir: &Path) -> SshServer {
+        let sshd = Path::new("/usr/sbin/sshd");
+        let keygen = |path: &Path| {
+            let status = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(path)
+                .status();
+            assert!(
+                status.is_ok_and(|s| s.success()),
+                "ssh-keygen failed; run crates/sources/tests/prepare.sh"
+            );
+        };
+        assert!(
+            sshd.exists(),
+            "the SSH test needs OpenSSH's sshd; run crates/sources/tests/prepare.sh"
+        );
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let host_key = dir.join("host_key");
+        let client_key = dir.join("client_key");
+        keygen(&host_key);
+        keygen(&client_key);
+        std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).expect("keys");
+        // sshd run by root wants its privilege separation folder.
+        let _ = std::fs::create_dir_all("/run/sshd");
+        let user = std::env::var("USER")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .or_else(|| {
+                Command::new("id")
+                    .arg("-un")
+                    .output()
+                    .ok()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            })
+            .unwrap_or_else(|| "root".to_owned());
+        for _ in 0..5 {
+            let port = free_port();
+            let config = dir.join("sshd_config");
+            std::fs::write(
+                &config,
+                format!(
+                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
+                     PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
+                     StrictModes no\nPermitRootLogin prohibit-password\nUsePAM no\n",
+                    host_key.display(),
+                    dir.join("sshd.pid").display(),
+                    dir.join("authorized_keys").display()
+                ),
+            )
+            .expect("config");
+            let mut child = Command::new(sshd)
+                .args(["-D", "-e", "-f"])
+                .arg(&config)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start sshd");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    let public =
+                        std::fs::read_to_string(dir.join("host_key.pub")).expect("host key");
+                    let mut parts = public.split_whitespace();
+                    let (kind, key) = (parts.next().expect("type"), parts.next().expect("key"));
+                    let known_hosts = dir.join("known_hosts");
+                    std::fs::write(&known_hosts, format!("[127.0.0.1]:{port} {kind} {key}\n"))
+                        .expect("known hosts");
+                    return SshServer {
+                        port,
+                        child,
+                        client_key,
+                        known_hosts,
+                        user,
+                    };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!(
+            "sshd did not start; run crates/sources/tests/prepare.sh and check that sshd -t accepts the config"
+        );
+    }
+
+    /// The `ssh://` address of the repository at an absolute path.
+    pub(crate) fn url(&self, repo: &Path) -> String {
+        format!(
+            "ssh://{}@127.0.0.1:{}{}",
+            self.user,
+            self.port,
+            repo.display()
+        )
+    }
+}
+
+impl Drop for SshServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
