@@ -3,6 +3,7 @@
 
 mod scenarios;
 mod servers;
+mod tree;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
