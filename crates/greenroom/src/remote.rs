@@ -570,3 +570,165 @@ impl Greenroom {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use greenroom_catalog::descriptor::RepoFiles;
+
+    use super::*;
+
+    const COMPONENT: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  definition: x\n";
+
+    fn repo(dir: &Path) -> String {
+        let mut options = git2::RepositoryInitOptions::new();
+        options.initial_head("main");
+        let repo = git2::Repository::init_opts(dir, &options).expect("init");
+        std::fs::write(dir.join("catalog-info.yaml"), COMPONENT).expect("write");
+        let mut index = repo.index().expect("index");
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let who = git2::Signature::now("T", "t@example.com").expect("sig");
+        repo.commit(Some("HEAD"), &who, &who, "init", &tree, &[])
+            .expect("commit");
+        format!("file://{}", dir.display())
+    }
+
+    #[test]
+    fn the_sources_page_flow_add_sync_status_read_cancel_remove() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = repo(&dir.path().join("orders"));
+        let mut greenroom = Greenroom::open(&dir.path().join("data")).expect("open");
+        let source = greenroom
+            .add_remote(&url, &RemoteOptions::default())
+            .expect("add");
+        assert_eq!(source.kind, SourceKind::Remote);
+        assert!(
+            greenroom
+                .add_remote("https://u:p@h/x.git", &RemoteOptions::default())
+                .is_err()
+        );
+
+        let events = Mutex::new(Vec::new());
+        let reports = greenroom
+            .sync(
+                Some("orders"),
+                &|e| events.lock().expect("events").push(e),
+                &Cancel::new(),
+            )
+            .expect("sync");
+        assert_eq!(reports[0].updated, 1);
+        assert_eq!(reports[0].stats.added, 1);
+        let events = events.into_inner().expect("events");
+        assert!(matches!(
+            events.first(),
+            Some(SyncProgress::SourceStarted { repos: 1, .. })
+        ));
+        assert!(events.iter().any(|e| matches!(
+            e,
+            SyncProgress::RepoFinished {
+                outcome: RepoOutcome::Updated { .. },
+                done: 1,
+                total: 1,
+                ..
+            }
+        )));
+        assert!(matches!(
+            events.last(),
+            Some(SyncProgress::SourceFinished { .. })
+        ));
+
+        let repos = greenroom.remote_repos("orders").expect("status");
+        assert_eq!(repos.len(), 1);
+        assert!(repos[0].commit.is_some() && repos[0].synced_at.is_some());
+        assert_eq!(repos[0].entity_count, 1);
+        assert_eq!(repos[0].indexed_commit, repos[0].commit);
+
+        let tree = greenroom
+            .remote_tree("orders", &repos[0].path)
+            .expect("tree");
+        assert_eq!(
+            tree.read("catalog-info.yaml", 4096).expect("read"),
+            COMPONENT.as_bytes()
+        );
+
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let cancelled = greenroom
+            .sync(None, &|_| {}, &cancel)
+            .expect("cancelled sync");
+        assert!(cancelled[0].cancelled);
+        assert_eq!(cancelled[0].stats.removed, 0);
+        let repos = greenroom.remote_repos("orders").expect("status");
+        assert_eq!(repos[0].error_kind.as_deref(), Some("cancelled"));
+        assert!(repos[0].synced_at.is_some(), "the last good sync is kept");
+
+        // `index` syncs remote sources too.
+        let indexed = greenroom.index(Some("orders"), &|_| {}).expect("index");
+        assert!(indexed[0].error.is_none());
+
+        let cache = greenroom.remote_cache_dir(source.id);
+        assert!(cache.is_dir());
+        greenroom.remove_source("orders").expect("remove");
+        assert!(!cache.exists());
+        assert!(greenroom.catalog().sources().expect("sources").is_empty());
+    }
+
+    #[test]
+    fn a_list_file_is_read_again_at_each_sync() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = repo(&dir.path().join("a"));
+        let list = dir.path().join("team.txt");
+        std::fs::write(&list, format!("{first}\nnonsense here\n")).expect("list");
+        let mut greenroom = Greenroom::open(&dir.path().join("data")).expect("open");
+        let source = greenroom
+            .add_remote_list(&list, &RemoteOptions::default())
+            .expect("add list");
+        assert_eq!(source.name, "team");
+        let report = greenroom
+            .sync(None, &|_| {}, &Cancel::new())
+            .expect("sync")
+            .remove(0);
+        assert_eq!(report.repos, 1);
+        let problems = greenroom
+            .catalog()
+            .problems(&Default::default())
+            .expect("problems");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.problem.message.contains("line 2")),
+            "{problems:?}"
+        );
+
+        std::fs::remove_file(&list).expect("remove list");
+        let report = greenroom
+            .sync(None, &|_| {}, &Cancel::new())
+            .expect("sync")
+            .remove(0);
+        assert!(
+            report
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("cannot read the repository list")),
+            "{report:?}"
+        );
+        assert_eq!(
+            greenroom.catalog().stats().expect("stats").entities,
+            1,
+            "kept"
+        );
+        let empty = dir.path().join("empty.txt");
+        std::fs::write(&empty, "# nothing\n").expect("write");
+        assert!(
+            greenroom
+                .add_remote_list(&empty, &RemoteOptions::default())
+                .is_err()
+        );
+    }
+}
