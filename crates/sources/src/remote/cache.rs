@@ -182,11 +182,18 @@ fn update(
     current: Option<(String, Oid)>,
     host: Option<&str>,
 ) -> Result<Fetched, FetchFailure> {
-    let attempt = RefCell::new(Attempt::new(
-        host.unwrap_or("this host").to_owned(),
-        request.credentials,
-        request.ssh,
-    ));
+    let loopback = host.is_some_and(|h| {
+        let name = h.rsplit_once(':').map_or(h, |(name, _)| name);
+        matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+    });
+    let attempt = RefCell::new(
+        Attempt::new(
+            host.unwrap_or("this host").to_owned(),
+            request.credentials,
+            request.ssh,
+        )
+        .cleartext(request.url.scheme() == Scheme::Http && !loopback),
+    );
     let last_report = RefCell::new(None::<Instant>);
     let callbacks = || {
         let mut callbacks = RemoteCallbacks::new();

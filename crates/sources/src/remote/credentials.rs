@@ -86,6 +86,8 @@ pub(crate) struct Attempt<'a> {
     tried_agent: bool,
     next_key: usize,
     tried_token: bool,
+    /// The address is plain `http://` to another machine: a token would travel in clear.
+    cleartext: bool,
     /// Set when the callback ran out of things to offer: the failure to report.
     pub(crate) failure: Option<FetchFailure>,
 }
@@ -103,8 +105,16 @@ impl<'a> Attempt<'a> {
             tried_agent: false,
             next_key: 0,
             tried_token: false,
+            cleartext: false,
             failure: None,
         }
+    }
+
+    /// Refuses to send tokens: the address is plain `http://` to a host other than this
+    /// machine.
+    pub(crate) fn cleartext(mut self, cleartext: bool) -> Self {
+        self.cleartext = cleartext;
+        self
     }
 
     /// libgit2's credential callback.
@@ -137,6 +147,12 @@ impl<'a> Attempt<'a> {
             ));
         }
         if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+            if self.cleartext {
+                return Err(self.give_up(
+                    "the server asks for a token over unencrypted http://, which would expose it; use the https:// \
+                     address of the repository",
+                ));
+            }
             if self.tried_token {
                 return Err(self.give_up("the stored token was rejected"));
             }
@@ -286,6 +302,24 @@ mod tests {
                 .expect("failure")
                 .message
                 .contains("no token is stored")
+        );
+    }
+
+    #[test]
+    fn tokens_are_not_sent_over_cleartext_http() {
+        let ssh = SshSettings::default();
+        let mut attempt = Attempt::new("h".into(), &One, &ssh).cleartext(true);
+        assert!(
+            attempt
+                .credential(None, CredentialType::USER_PASS_PLAINTEXT)
+                .is_err()
+        );
+        assert!(
+            attempt
+                .failure
+                .expect("failure")
+                .message
+                .contains("https://")
         );
     }
 
