@@ -18,11 +18,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add, list or remove sources (folders of Git repositories).
+    /// Add, list or remove sources (folders of Git repositories, remote repositories).
     #[command(subcommand)]
     Source(SourceCommand),
     /// Read the sources into the catalog (only what changed is rewritten).
     Index(IndexArgs),
+    /// Fetch remote sources and read what changed (works offline: what was fetched stays).
+    Sync(SyncArgs),
+    /// Store or remove the HTTPS token of a Git host, in the OS keyring.
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
     /// Generate a demo organisation, add it as a source and index it.
     Demo(DemoArgs),
     /// List entities, with filters.
@@ -186,14 +191,18 @@ pub struct DocsSearchArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
-    /// Add a folder holding Git repositories.
+    /// Add a folder holding Git repositories, a remote repository by URL, or a file listing
+    /// remote repositories (one URL per line).
     Add {
-        /// The folder.
-        folder: PathBuf,
+        /// A folder, a Git URL (https://, ssh://, git@host:path, git://, file://), or a list file.
+        target: String,
         /// More descriptor files to read in each repository (glob, e.g. `services/*/catalog-info.yaml`).
         #[arg(long = "glob", value_name = "PATTERN")]
         globs: Vec<String>,
-        /// Do not index it now.
+        /// The branch to follow in remote repositories (default: each one's default branch).
+        #[arg(long, value_name = "BRANCH")]
+        branch: Option<String>,
+        /// Do not index or sync it now.
         #[arg(long)]
         no_index: bool,
     },
@@ -211,6 +220,38 @@ pub enum SourceCommand {
         /// The priority.
         priority: i64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Store the token for HOST (`host` or `host:port`), read from standard input.
+    Set {
+        /// The host, as in "needs credentials for HOST".
+        host: String,
+        /// The user name to send with the token (default: greenroom; most hosts accept any).
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Remove the stored token of HOST.
+    Remove {
+        /// The host.
+        host: String,
+    },
+    /// Tell whether a token is stored for HOST (exit 1 if not).
+    Check {
+        /// The host.
+        host: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this source (id, URL, list file or name).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

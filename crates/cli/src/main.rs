@@ -9,6 +9,7 @@ mod graph_cmd;
 mod progress;
 mod render;
 mod source_cmds;
+mod sync_cmds;
 mod template_cmds;
 mod validate_cmd;
 
@@ -40,6 +41,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Source(command) => source_cmds::run(&mut open()?, command),
         Command::Index(args) => source_cmds::index(&mut open()?, &args),
+        Command::Sync(args) => sync_cmds::sync(&mut open()?, &args),
+        Command::Credentials(command) => sync_cmds::credentials(&read()?, command),
         Command::Demo(args) => source_cmds::demo(&mut open()?, &args),
         Command::Ls(args) => catalog_cmds::ls(&read()?, &args),
         Command::Show(args) => catalog_cmds::show(&read()?, &args),
