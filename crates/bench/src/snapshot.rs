@@ -9,7 +9,9 @@ use greenroom::demo::{DemoOptions, plan};
 use greenroom_catalog::Catalog;
 use greenroom_catalog::read_tree;
 use greenroom_catalog::snapshot::{Limits, Manifest, Origin, Snapshot, write_snapshot};
-use greenroom_catalog::store::{NewSource, RepoContent, RepoIndex, SnapshotWrite, SourceIndex, SourceKind};
+use greenroom_catalog::store::{
+    NewSource, RepoContent, RepoIndex, SnapshotWrite, SourceIndex, SourceKind,
+};
 use rayon::prelude::*;
 
 use crate::memory_files::MemoryFiles;
@@ -30,12 +32,18 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().with_context(|| format!("{flag} needs a value"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--entities" => o.entities = value()?.parse()?,
             "--runs" => o.runs = value()?.parse()?,
             "--work" => o.work = PathBuf::from(value()?),
-            other => anyhow::bail!("unknown option {other}; options: --entities N --runs N --work DIR"),
+            other => {
+                anyhow::bail!("unknown option {other}; options: --entities N --runs N --work DIR")
+            }
         }
     }
     Ok(o)
@@ -62,7 +70,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             format_version: 0,
             producer: "bench".into(),
             created_at: exported.created_at,
-            origin: Origin { id: "bench".into(), name: "bench".into() },
+            origin: Origin {
+                id: "bench".into(),
+                name: "bench".into(),
+            },
             sources: exported.sources.clone(),
             counts: exported.counts.clone(),
             sections: Vec::new(),
@@ -96,11 +107,26 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             sites: Vec::new(),
         })?;
         imports.push(started.elapsed());
-        eprintln!("import: read {t1:?}, validate {:?}, total {:?}; cpu read+validate {} ms, write {} ms", t2 - t1, started.elapsed(), cpu1 - cpu0, cpu_ms() - cpu1);
+        eprintln!(
+            "import: read {t1:?}, validate {:?}, total {:?}; cpu read+validate {} ms, write {} ms",
+            t2 - t1,
+            started.elapsed(),
+            cpu1 - cpu0,
+            cpu_ms() - cpu1
+        );
     }
     let db_size = db_size(&db)?;
-    println!("entities {loaded}; file {} bytes; db {} bytes; ratio {:.1}%", bytes.len(), db_size, 100.0 * bytes.len() as f64 / db_size as f64);
-    println!("export median {:?}; import median {:?}", median(&mut exports), median(&mut imports));
+    println!(
+        "entities {loaded}; file {} bytes; db {} bytes; ratio {:.1}%",
+        bytes.len(),
+        db_size,
+        100.0 * bytes.len() as f64 / db_size as f64
+    );
+    println!(
+        "export median {:?}; import median {:?}",
+        median(&mut exports),
+        median(&mut imports)
+    );
     Ok(())
 }
 
@@ -142,11 +168,19 @@ fn load(path: &Path, o: &Options) -> anyhow::Result<usize> {
                 location: format!("file:/bench/snapshot/{}/", repo.path),
                 fingerprint: repo.path.clone(),
                 watch: "{}".into(),
-                content: RepoContent::Read { files: read, problems: Vec::new() },
+                content: RepoContent::Read {
+                    files: read,
+                    problems: Vec::new(),
+                },
             }
         })
         .collect();
-    let stats = catalog.apply(SourceIndex { source_id: source.id, repos, complete: true, problems: Vec::new() })?;
+    let stats = catalog.apply(SourceIndex {
+        source_id: source.id,
+        repos,
+        complete: true,
+        problems: Vec::new(),
+    })?;
     Ok(stats.added)
 }
 
@@ -157,7 +191,17 @@ fn median(values: &mut [Duration]) -> Duration {
 
 fn cpu_ms() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     (ticks(11) + ticks(12)) * 10
 }

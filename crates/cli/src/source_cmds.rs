@@ -7,60 +7,34 @@ use greenroom::{Greenroom, IndexReport};
 
 use crate::args::{DemoArgs, IndexArgs, SourceCommand};
 use crate::progress::IndexBar;
-use crate::render::{ago, json, table};
+use crate::render::{json, table};
 
 pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<ExitCode> {
     match command {
         SourceCommand::Add {
-            folder,
+            target,
             globs,
+            branch,
             no_index,
-        } => {
-            let source = greenroom.add_folder(&folder, &globs)?;
-            crate::out!(
-                "Added source {} ({}) as #{}.",
-                source.name,
-                source.target,
-                source.id
-            );
-            if !no_index {
-                let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
-                print_reports(&reports);
-                print_docs(&greenroom.index_docs(Some(&source.id.to_string()), &|_| {})?);
-            }
-        }
+        } => return crate::sync_cmds::add(greenroom, &target, &globs, branch, no_index),
         SourceCommand::List(args) => {
-            let sources = greenroom.catalog().sources()?;
+            let sources = crate::sync_cmds::listed(greenroom)?;
             if args.json {
                 json(&sources)?;
             } else if sources.is_empty() {
                 crate::out!(
-                    "No sources yet. Add a folder of Git repositories with `greenroom source add <folder>`."
+                    "No sources yet. Add a folder of Git repositories with `greenroom source add <folder>`, or a \
+                     remote repository with `greenroom source add <git-url>`."
                 );
             } else {
-                let rows: Vec<Vec<String>> = sources
-                    .iter()
-                    .map(|s| {
-                        vec![
-                            s.id.to_string(),
-                            s.name.clone(),
-                            s.kind.as_str().to_owned(),
-                            s.repo_count.to_string(),
-                            s.entity_count.to_string(),
-                            format!("{}/{}", s.error_count, s.warning_count),
-                            s.index_error
-                                .as_ref()
-                                .map_or_else(|| ago(s.indexed_at), |e| format!("failed: {e}")),
-                            s.target.clone(),
-                        ]
-                    })
-                    .collect();
+                let rows: Vec<Vec<String>> = sources.iter().map(crate::sync_cmds::row).collect();
                 table(
                     &[
                         "ID", "NAME", "KIND", "REPOS", "ENTITIES", "ERR/WARN", "INDEXED", "TARGET",
                     ],
                     &rows,
                 );
+                crate::sync_cmds::print_remote_details(&sources);
             }
         }
         SourceCommand::Remove { source } => {
@@ -80,6 +54,14 @@ pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Indexes one source with a progress bar and prints what it did.
+pub fn index_and_print(greenroom: &mut Greenroom, source: &str) -> anyhow::Result<()> {
+    let reports = index_with_bar(greenroom, Some(source))?;
+    print_reports(&reports);
+    print_docs(&greenroom.index_docs(Some(source), &|_| {})?);
+    Ok(())
 }
 
 pub fn index(greenroom: &mut Greenroom, args: &IndexArgs) -> anyhow::Result<ExitCode> {

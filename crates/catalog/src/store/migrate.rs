@@ -11,6 +11,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_docs.sql"),
+    include_str!("migrations/003_remote_repos.sql"),
 ];
 
 /// The schema version this build writes.

@@ -7,6 +7,7 @@ mod docs;
 mod graph;
 mod migrate;
 mod query;
+mod remote;
 mod search;
 mod snapshot;
 mod sources;
@@ -25,6 +26,7 @@ pub use query::{
     CatalogStats, EntityLocation, EntityPage, EntityQuery, EntityRecord, EntitySummary, FacetCount,
     Facets, ProblemQuery, ProblemRecord, Related, SortField,
 };
+pub use remote::{RemoteRepoRecord, RemoteRepoUpdate};
 pub use search::SearchHit;
 pub use snapshot::{ExportedCatalog, SnapshotSiteWrite, SnapshotWrite, SnapshotWritten};
 pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};

@@ -4,6 +4,9 @@
 mod bad_input;
 mod catalog;
 mod docs;
+mod remote;
+mod sign_in;
+mod templates;
 mod validate;
 
 use std::path::{Path, PathBuf};
