@@ -123,6 +123,12 @@ pub fn demo(greenroom: &mut Greenroom, args: &DemoArgs) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+/// Indexes one source without a progress bar (for quick refreshes such as a snapshot
+/// subscription's), returning its reports.
+pub fn index_quietly(greenroom: &mut Greenroom, source: &str) -> anyhow::Result<Vec<IndexReport>> {
+    Ok(greenroom.index(Some(source), &|_| {})?)
+}
+
 fn index_with_bar(
     greenroom: &mut Greenroom,
     source: Option<&str>,
@@ -145,7 +151,7 @@ fn print_docs(docs: &greenroom::docs::DocsReport) {
     }
 }
 
-fn print_reports(reports: &[IndexReport]) {
+pub fn print_reports(reports: &[IndexReport]) {
     for r in reports {
         if let Some(error) = &r.error {
             crate::out!("{}: not indexed: {error}", r.name);

@@ -67,36 +67,78 @@ pub fn add(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `greenroom sync [--source S]`.
+/// `greenroom sync [--source S]`: fetches remote sources, then the newest snapshot of each
+/// subscription.
 pub fn sync(greenroom: &mut Greenroom, args: &SyncArgs) -> anyhow::Result<ExitCode> {
-    let remote = greenroom
-        .catalog()
-        .sources()?
+    let sources = greenroom.catalog().sources()?;
+    let chosen = match &args.source {
+        Some(text) => vec![greenroom.catalog().find_source(text)?],
+        None => sources,
+    };
+    let remote = chosen.iter().any(|s| s.kind == SourceKind::Remote);
+    let subscriptions: Vec<String> = chosen
         .iter()
-        .any(|s| s.kind == SourceKind::Remote);
-    if !remote && args.source.is_none() {
-        anyhow::bail!(
-            "there are no remote sources to sync; add one with `greenroom source add <git-url>`"
-        );
+        .filter(|s| is_subscription(s))
+        .map(|s| s.id.to_string())
+        .collect();
+    if !remote && subscriptions.is_empty() {
+        match &args.source {
+            Some(_) => anyhow::bail!(
+                "{} is a {} source; `greenroom sync` fetches remote sources and snapshot subscriptions, `greenroom index` reads folders",
+                chosen[0].name,
+                chosen[0].kind.as_str()
+            ),
+            None => anyhow::bail!(
+                "there are no remote sources to sync; add one with `greenroom source add <git-url>` or `greenroom snapshot subscribe <git-url>`"
+            ),
+        }
     }
-    let reports = sync_with_bar(greenroom, args.source.as_deref())?;
+    let reports = if remote {
+        sync_with_bar(greenroom, args.source.as_deref())?
+    } else {
+        Vec::new()
+    };
+    let mut failed = any_failed(&reports);
     if args.json {
         json(&reports)?;
     } else {
         print_reports(&reports);
     }
-    Ok(exit_code(&reports))
+    for id in &subscriptions {
+        let snapshots = crate::source_cmds::index_quietly(greenroom, id)?;
+        failed |= snapshots.iter().any(|r| r.error.is_some());
+        if !args.json {
+            crate::source_cmds::print_reports(&snapshots);
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Whether `source` follows snapshots published in a Git repository.
+fn is_subscription(source: &SourceRecord) -> bool {
+    source.kind == SourceKind::Snapshot
+        && source
+            .settings
+            .get("subscription")
+            .is_some_and(|s| !s.is_null())
 }
 
 fn exit_code(reports: &[SyncReport]) -> ExitCode {
-    let failed = reports
-        .iter()
-        .any(|r| r.error.is_some() || !r.failures.is_empty());
-    if failed {
+    if any_failed(reports) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn any_failed(reports: &[SyncReport]) -> bool {
+    reports
+        .iter()
+        .any(|r| r.error.is_some() || !r.failures.is_empty())
 }
 
 fn sync_with_bar(

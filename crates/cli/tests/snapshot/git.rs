@@ -174,9 +174,11 @@ fn publish_and_subscribe_through_a_git_server() {
         laptop.json(&["show", "billing"])["entity"]["metadata"]["name"],
         "billing"
     );
-    // Nothing new: nothing to do.
+    // Nothing new: nothing to do, whether through `index` or `sync`.
     let again = laptop.json(&["index"]);
     assert_eq!(again["sources"][0]["stats"]["added"], 0);
+    let synced = laptop.ok(&["sync"]);
+    assert!(synced.contains("no changes"), "{synced}");
 
     // Someone pushes a damaged snapshot: the laptop refuses it and keeps what it had.
     let tip = server_repo
