@@ -137,7 +137,8 @@ fn index_with_bar(
     Ok(greenroom.index(source, &|event| bar.update(event))?)
 }
 
-fn print_docs(docs: &greenroom::docs::DocsReport) {
+/// One line about the docs sites indexed, if there are any.
+pub fn print_docs(docs: &greenroom::docs::DocsReport) {
     if docs.sites > 0 || !docs.failures.is_empty() {
         crate::out!(
             "docs: {} sites, {} pages ({} sites changed)",

@@ -59,8 +59,10 @@ pub fn add(
         return Ok(ExitCode::SUCCESS);
     }
     if source.kind == SourceKind::Remote {
-        let reports = sync_with_bar(greenroom, Some(&source.id.to_string()))?;
+        let id = source.id.to_string();
+        let reports = sync_with_bar(greenroom, Some(&id))?;
         print_reports(&reports);
+        crate::source_cmds::print_docs(&greenroom.index_docs(Some(&id), &|_| {})?);
         return Ok(exit_code(&reports));
     }
     crate::source_cmds::index_and_print(greenroom, &source.id.to_string())?;
@@ -103,6 +105,13 @@ pub fn sync(greenroom: &mut Greenroom, args: &SyncArgs) -> anyhow::Result<ExitCo
         json(&reports)?;
     } else {
         print_reports(&reports);
+    }
+    // Docs are read from the fetched trees; unchanged sites come from the cache.
+    for report in &reports {
+        let docs = greenroom.index_docs(Some(&report.source_id.to_string()), &|_| {})?;
+        if !args.json {
+            crate::source_cmds::print_docs(&docs);
+        }
     }
     for id in &subscriptions {
         let snapshots = crate::source_cmds::index_quietly(greenroom, id)?;

@@ -8,13 +8,16 @@ use std::path::{Path, PathBuf};
 use greenroom_catalog::EntityRef;
 use greenroom_catalog::descriptor::parent_dir;
 use greenroom_catalog::store::EntityRecord;
-use greenroom_catalog::store::{DocSection, DocSiteRecord, EntityQuery, NewDocSite, SourceKind};
+use greenroom_catalog::store::{
+    DocSection, DocSiteRecord, EntityQuery, NewDocSite, SourceKind, SourceRecord,
+};
 use greenroom_techdocs::{
-    BuildOptions, DocsLocation, DocsRequest, DocsSite, Site, SiteCache, WorkingTree, build_site,
-    locate_docs, locate_in_folder,
+    BuildOptions, DocsFiles, DocsLocation, DocsRequest, DocsSite, Site, SiteCache, WorkingTree,
+    build_site, locate_docs, locate_in_folder,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::remote_docs::{GitDocs, materialise_assets};
 use crate::{Error, Greenroom};
 
 /// The entity kinds that take a repository's docs when no annotation says which entity
@@ -29,7 +32,9 @@ pub enum EntityDocs {
         site: Box<Site>,
         /// Its record in the catalog.
         record: DocSiteRecord,
-        /// The repository it was read from, for assets and "edit this page".
+        /// The folder holding the site's files at their repository paths: the repository
+        /// itself for a folder source (for assets and "edit this page"), a copy of the
+        /// assets for remote repositories and snapshots.
         repo: PathBuf,
     },
     /// The docs are in another repository, which is not on this machine.
@@ -95,6 +100,27 @@ impl Greenroom {
         SiteCache::new(self.dir.join("docs-cache"))
     }
 
+    /// A repository's files: the working tree of a folder source's repository, the last
+    /// fetched tree of a remote one (`repo` is its key).
+    fn docs_files(
+        &self,
+        source_id: i64,
+        kind: SourceKind,
+        repo: &str,
+    ) -> Result<Box<dyn DocsFiles>, Error> {
+        match kind {
+            SourceKind::Remote => Ok(Box::new(GitDocs(
+                self.remote_tree(&source_id.to_string(), repo)?,
+            ))),
+            _ => {
+                let path = Path::new(repo);
+                Ok(Box::new(
+                    WorkingTree::new(path).map_err(|e| Error::io(path, &e))?,
+                ))
+            }
+        }
+    }
+
     /// The docs of an entity, built now (unchanged pages come from the cache) and kept in
     /// the search index.
     pub fn entity_docs(&mut self, key: &str) -> Result<EntityDocs, Error> {
@@ -109,20 +135,23 @@ impl Greenroom {
             if record.source_kind == SourceKind::Snapshot {
                 return self.snapshot_entity_docs(&record);
             }
+            let kind = record.source_kind;
             let Some(location) = record
                 .location
-                .filter(|_| record.source_kind == SourceKind::Folder)
+                .filter(|_| matches!(kind, SourceKind::Folder | SourceKind::Remote))
             else {
                 return Ok(EntityDocs::None);
             };
             let repo = PathBuf::from(&location.repo);
-            let files = WorkingTree::new(&repo).map_err(|e| Error::io(&repo, &e))?;
+            let files = self.docs_files(record.source_id, kind, &location.repo)?;
             let request = DocsRequest {
                 descriptor_dir: parent_dir(&location.file).to_owned(),
                 annotations: record.entity.metadata.annotations.clone(),
                 repo_urls: location.remote_url.clone().into_iter().collect(),
             };
-            match locate_docs(&files, &request).map_err(|e| Error::Invalid(e.to_string()))? {
+            match locate_docs(files.as_ref(), &request)
+                .map_err(|e| Error::Invalid(e.to_string()))?
+            {
                 DocsSite::OtherEntity(other) => {
                     key = EntityRef::parse(
                         &other,
@@ -146,7 +175,16 @@ impl Greenroom {
                         entities: vec![key.clone()],
                         name: record.entity.metadata.name.clone(),
                     };
-                    let (site, record) = self.build_and_store(&planned, &files)?;
+                    let (site, record) = self.build_and_store(&planned, files.as_ref())?;
+                    let repo = match kind {
+                        SourceKind::Remote => materialise_assets(
+                            &self.dir.join("docs-remote"),
+                            &location.repo,
+                            &site,
+                            files.as_ref(),
+                        )?,
+                        _ => repo,
+                    };
                     return Ok(EntityDocs::Site {
                         site: Box::new(site),
                         record,
@@ -160,7 +198,7 @@ impl Greenroom {
         )))
     }
 
-    /// Builds the docs of every entity of folder sources (one source, or all) and indexes
+    /// Builds the docs of every entity of folder and remote sources (one source, or all) and indexes
     /// their pages and sections for search. Sites whose content did not change keep their
     /// index rows.
     pub fn index_docs(
@@ -173,8 +211,11 @@ impl Greenroom {
             None => self.catalog.sources()?,
         };
         let mut report = DocsReport::default();
-        for source in sources.into_iter().filter(|s| s.kind == SourceKind::Folder) {
-            let planned = self.plan_docs(source.id)?;
+        for source in sources
+            .into_iter()
+            .filter(|s| matches!(s.kind, SourceKind::Folder | SourceKind::Remote))
+        {
+            let planned = self.plan_docs(&source)?;
             on_progress(DocsProgress::Started {
                 sites: planned.len(),
             });
@@ -185,9 +226,9 @@ impl Greenroom {
                     .catalog
                     .doc_site(&kept[i].0, &kept[i].1)?
                     .map(|r| r.content_hash);
-                let built = WorkingTree::new(&site.repo)
-                    .map_err(|e| Error::io(&site.repo, &e))
-                    .and_then(|files| self.build_and_store(site, &files));
+                let built = self
+                    .docs_files(source.id, source.kind, &kept[i].0)
+                    .and_then(|files| self.build_and_store(site, files.as_ref()));
                 match built {
                     Ok((_, record)) => {
                         report.sites += 1;
@@ -214,12 +255,12 @@ impl Greenroom {
 
     /// The sites of a source's repositories: entities that say where their docs are, and
     /// the main entity of a repository whose root has `mkdocs.yml` or `docs/`.
-    fn plan_docs(&self, source_id: i64) -> Result<Vec<Planned>, Error> {
+    fn plan_docs(&self, source: &SourceRecord) -> Result<Vec<Planned>, Error> {
         let mut records = Vec::new();
         for summary in self
             .catalog
             .list(&EntityQuery {
-                sources: vec![source_id],
+                sources: vec![source.id],
                 ..EntityQuery::default()
             })?
             .items
@@ -237,10 +278,11 @@ impl Greenroom {
         }
         let mut planned: Vec<Planned> = Vec::new();
         for (repo, mut records) in by_repo {
-            let repo = PathBuf::from(repo);
-            let Ok(files) = WorkingTree::new(&repo) else {
+            let Ok(files) = self.docs_files(source.id, source.kind, &repo) else {
                 continue;
             };
+            let files = files.as_ref();
+            let repo = PathBuf::from(repo);
             records.sort_by_key(|r| r.location.as_ref().map(|l| (l.file.clone(), l.document)));
             let mut claimed = false;
             for record in records.iter().copied() {
@@ -256,7 +298,7 @@ impl Greenroom {
                     annotations: annotations.clone(),
                     repo_urls: location.remote_url.clone().into_iter().collect(),
                 };
-                if let Ok(DocsSite::Local(docs)) = locate_docs(&files, &request) {
+                if let Ok(DocsSite::Local(docs)) = locate_docs(files, &request) {
                     add_planned(&mut planned, record, &repo, docs);
                     claimed = true;
                 }
@@ -268,7 +310,7 @@ impl Greenroom {
                             .as_ref()
                             .is_some_and(|l| !l.file.contains('/') && l.document == 0)
                 })
-                && let Some(docs) = locate_in_folder(&files, "")
+                && let Some(docs) = locate_in_folder(files, "")
             {
                 add_planned(&mut planned, main, &repo, docs);
             }
@@ -297,7 +339,7 @@ impl Greenroom {
     fn build_and_store(
         &mut self,
         planned: &Planned,
-        files: &WorkingTree,
+        files: &dyn DocsFiles,
     ) -> Result<(Site, DocSiteRecord), Error> {
         let options = BuildOptions {
             default_site_name: Some(planned.name.clone()),

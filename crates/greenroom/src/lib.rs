@@ -9,6 +9,7 @@ mod git_credentials;
 mod indexing;
 mod refs;
 pub mod remote;
+mod remote_docs;
 pub mod snapshot;
 mod snapshot_docs;
 pub mod snapshot_git;

@@ -70,7 +70,16 @@ fn a_remote_source_syncs_re_reads_what_changed_and_stays_offline() {
         "catalog-info.yaml",
         &component("orders", "").replace("production", "experimental"),
     );
+    // Docs are read from the fetched tree too, and searchable after the sync.
+    commit(
+        &served.join("orders"),
+        "docs/index.md",
+        "# Orders\n\n## Refunds\n\nRefunds go through the ledger.\n",
+    );
     let synced = env.ok(&["sync"]);
+    assert!(synced.contains("docs: 1 sites"), "{synced}");
+    let found = env.ok(&["docs", "search", "ledger"]);
+    assert!(found.contains("refunds"), "{found}");
     assert!(
         synced.contains(
             "2 repositories (1 updated, 1 unchanged, 0 failed), 0 added, 1 updated, 0 removed"

@@ -17,5 +17,5 @@ pub use failure::{FailureKind, FetchFailure};
 pub use list::{ListProblem, parse_list};
 pub use sync::{RemoteRepo, RepoOutcome, RepoSync, SyncEvent, SyncSettings, sync_repos};
 pub use timeouts::{Timeouts, set_timeouts};
-pub use tree::GitTree;
+pub use tree::{GitTree, TreeEntryKind, TreeListing};
 pub use url::{RemoteUrl, Scheme, UrlError};

@@ -34,6 +34,35 @@ pub struct GitTree {
 struct Found {
     id: Oid,
     mode: i32,
+    /// Its path with every symlink on the way replaced by its target.
+    canonical: String,
+}
+
+/// What a path of the tree is, after following symlinks that stay inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeEntryKind {
+    /// A file (or a link to one).
+    File,
+    /// A folder (or a link to one).
+    Dir,
+}
+
+/// A folder of the tree: its usable entries sorted by name, and those left out with why
+/// (links out of the tree, broken links, submodules).
+#[derive(Debug, Default)]
+pub struct TreeListing {
+    /// Names and kinds.
+    pub entries: Vec<(String, TreeEntryKind)>,
+    /// Entries that cannot be read.
+    pub skipped: Vec<FileError>,
+}
+
+fn kind_of(mode: i32) -> Option<TreeEntryKind> {
+    match mode {
+        MODE_TREE => Some(TreeEntryKind::Dir),
+        MODE_SUBMODULE | MODE_LINK => None,
+        _ => Some(TreeEntryKind::File),
+    }
 }
 
 impl GitTree {
@@ -83,6 +112,7 @@ impl GitTree {
         let mut current = Found {
             id: self.tree,
             mode: MODE_TREE,
+            canonical: String::new(),
         };
         let mut links = 0;
         while let Some(part) = pending.pop() {
@@ -130,6 +160,7 @@ impl GitTree {
                 current = Found {
                     id: self.tree,
                     mode: MODE_TREE,
+                    canonical: String::new(),
                 };
                 continue;
             }
@@ -137,9 +168,75 @@ impl GitTree {
             current = Found {
                 id: entry.id(),
                 mode,
+                canonical: String::new(),
             };
         }
+        current.canonical = done.join("/");
         Ok(current)
+    }
+
+    /// What `path` is, following symlinks that stay inside the tree; `None` when nothing
+    /// usable is there (missing, outside, a submodule, a damaged object).
+    pub fn kind(&self, path: &str) -> Option<TreeEntryKind> {
+        let repo = self.lock();
+        kind_of(self.resolve(&repo, path).ok()?.mode)
+    }
+
+    /// `path` with every symlink on the way replaced by its target: the folder's identity,
+    /// to notice a walk going round a link loop.
+    pub fn canonical(&self, path: &str) -> Result<String, FileError> {
+        let repo = self.lock();
+        Ok(self.resolve(&repo, path)?.canonical)
+    }
+
+    /// The entries of the folder at `path`.
+    pub fn list(&self, path: &str) -> Result<TreeListing, FileError> {
+        let repo = self.lock();
+        let found = self.resolve(&repo, path)?;
+        if found.mode != MODE_TREE {
+            return Err(FileError::Io {
+                path: path.to_owned(),
+                reason: "it is a file, not a folder".into(),
+            });
+        }
+        let tree = repo
+            .find_tree(found.id)
+            .map_err(|e| self.object_error(path, &e))?;
+        let mut listing = TreeListing::default();
+        for entry in tree.iter() {
+            let Ok(name) = entry.name() else {
+                listing.skipped.push(FileError::Io {
+                    path: format!("{path}/{}", String::from_utf8_lossy(entry.name_bytes())),
+                    reason: "the name is not valid UTF-8".into(),
+                });
+                continue;
+            };
+            let child = if path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{path}/{name}")
+            };
+            let kind = match entry.filemode() {
+                MODE_LINK => match self.resolve(&repo, &child) {
+                    Ok(target) => kind_of(target.mode),
+                    Err(e) => {
+                        listing.skipped.push(e);
+                        continue;
+                    }
+                },
+                mode => kind_of(mode),
+            };
+            match kind {
+                Some(kind) => listing.entries.push((name.to_owned(), kind)),
+                None => listing.skipped.push(FileError::Io {
+                    path: child,
+                    reason: "it is a Git submodule; add its repository as a source to read it"
+                        .into(),
+                }),
+            }
+        }
+        listing.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(listing)
     }
 
     fn glob_in(
