@@ -16,7 +16,7 @@ pub use files::{FileError, RepoFiles, parent_dir, resolve_relative};
 pub use json_documents::{JsonDocument, read_json_documents};
 pub use location::read_tree;
 pub use placeholder::MAX_PLACEHOLDER_BYTES;
-pub use working_tree::WorkingTree;
+pub use working_tree::{WorkingTree, glob_matcher};
 
 use crate::model::entity::Entity;
 use crate::problem::Problem;

@@ -107,9 +107,10 @@ impl WorkingTree {
     }
 }
 
-/// Compiled glob matchers, by pattern: every repository of a source uses the same few
-/// patterns, and compiling one costs more than matching a whole folder.
-fn glob_matcher(pattern: &str) -> Result<GlobMatcher, FileError> {
+/// A descriptor glob (`*` stays within one folder, `**` crosses folders), compiled once and
+/// cached: every repository of a source uses the same few patterns, and compiling one
+/// costs more than matching a whole folder.
+pub fn glob_matcher(pattern: &str) -> Result<GlobMatcher, FileError> {
     static CACHE: OnceLock<Mutex<HashMap<String, GlobMatcher>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
     if let Some(matcher) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {

@@ -3,14 +3,13 @@
 //! stay inside the tree. Damaged objects are remembered, so a damaged cache entry is
 //! re-cloned instead of being half-read.
 
-use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 use git2::{ObjectType, Oid, Repository};
-use globset::{GlobBuilder, GlobMatcher};
-use greenroom_catalog::descriptor::{FileError, RepoFiles, resolve_relative};
+use globset::GlobMatcher;
+use greenroom_catalog::descriptor::{FileError, RepoFiles, glob_matcher, resolve_relative};
 
 /// Folders never searched by globs, as in working trees.
 const SKIPPED_DIRS: [&str; 4] = [".git", "node_modules", "target", ".venv"];
@@ -363,28 +362,4 @@ impl RepoFiles for GitTree {
     fn display(&self, path: &str) -> String {
         format!("{}{path}", self.label)
     }
-}
-
-/// Compiled glob matchers, by pattern: every repository of a source uses the same few.
-fn glob_matcher(pattern: &str) -> Result<GlobMatcher, FileError> {
-    static CACHE: OnceLock<Mutex<HashMap<String, GlobMatcher>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Mutex::default);
-    if let Some(matcher) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
-        return Ok(matcher);
-    }
-    let matcher = GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| FileError::Io {
-            path: pattern.to_owned(),
-            reason: format!("not a valid glob: {e}"),
-        })?
-        .compile_matcher();
-    if let Ok(mut cache) = cache.lock() {
-        if cache.len() > 256 {
-            cache.clear();
-        }
-        cache.insert(pattern.to_owned(), matcher.clone());
-    }
-    Ok(matcher)
 }
