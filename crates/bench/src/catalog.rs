@@ -15,6 +15,7 @@ use greenroom_catalog::store::{
 use greenroom_catalog::{Catalog, read_tree};
 use rayon::prelude::*;
 
+use crate::median;
 use crate::memory_files::MemoryFiles;
 
 struct Options {
@@ -402,11 +403,6 @@ fn queries(catalog: &Catalog) -> anyhow::Result<Vec<String>> {
     }
     queries.extend(["zzz", "quantum", "nothing-here", "xylophone"].map(str::to_owned));
     Ok(queries)
-}
-
-fn median(values: &mut [Duration]) -> Duration {
-    values.sort();
-    values[values.len() / 2]
 }
 
 fn median_by<T: Copy>(values: &[T], key: impl Fn(&T) -> f64) -> T {

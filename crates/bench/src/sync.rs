@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::median;
 use anyhow::Context;
 use greenroom::{Cancel, Greenroom, RemoteOptions};
 
@@ -211,11 +212,6 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         greenroom::remote::SYNC_CONCURRENCY
     );
     Ok(())
-}
-
-fn median(values: &mut [Duration]) -> Duration {
-    values.sort();
-    values[values.len() / 2]
 }
 
 fn repo_name(i: usize) -> String {
