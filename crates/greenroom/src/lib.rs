@@ -5,7 +5,9 @@ pub mod demo;
 mod error;
 mod indexing;
 mod refs;
+pub mod repo_files;
 pub mod validate;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 
