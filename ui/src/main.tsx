@@ -1,0 +1,36 @@
+import { QueryClientProvider } from '@tanstack/react-query'
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { RouterProvider, createHashRouter } from 'react-router'
+import { App } from './App'
+import { startLiveRefresh } from './live'
+import { queryClient } from './queries'
+import { CatalogPage } from './pages/CatalogPage'
+import { EntityPage } from './pages/EntityPage'
+import { SourcesPage } from './pages/SourcesPage'
+import { applyTheme, storedTheme, watchSystemTheme } from './lib/theme'
+import './index.css'
+
+applyTheme(storedTheme())
+watchSystemTheme()
+startLiveRefresh(queryClient)
+
+const router = createHashRouter([
+  {
+    path: '/',
+    element: <App />,
+    children: [
+      { index: true, element: <CatalogPage /> },
+      { path: 'entity/:kind/:namespace/:name', element: <EntityPage /> },
+      { path: 'sources', element: <SourcesPage /> },
+    ],
+  },
+])
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  </StrictMode>,
+)
