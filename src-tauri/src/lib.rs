@@ -6,6 +6,7 @@ mod catalogs;
 pub mod commands;
 pub mod error;
 mod feed;
+mod navigation;
 mod timing;
 mod watching;
 
@@ -23,6 +24,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation::guard())
         .setup(|app| {
             let dir = greenroom::data_dir(None)?;
             let catalogs = Catalogs::open(&dir)?;

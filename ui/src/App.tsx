@@ -35,7 +35,7 @@ export function App() {
           Greenroom
         </div>
         <button className="search-button" onClick={() => setPaletteOpen(true)} id="open-palette">
-          <span>Find anything…</span>
+          <span>Search…</span>
           <kbd>{isMac ? '⌘' : 'Ctrl'} K</kbd>
         </button>
         <NavLink to="/" end className="nav-link">

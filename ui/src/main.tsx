@@ -3,6 +3,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { RouterProvider, createHashRouter } from 'react-router'
 import { App } from './App'
+import { api } from './api'
 import { startLiveRefresh } from './live'
 import { queryClient } from './queries'
 import { CatalogPage } from './pages/CatalogPage'
@@ -12,6 +13,15 @@ import { applyTheme, storedTheme, watchSystemTheme } from './lib/theme'
 import './index.css'
 
 applyTheme(storedTheme())
+// Links to the web (in descriptions, API definitions) open in the system browser.
+document.addEventListener('click', (event) => {
+  const link = (event.target as Element | null)?.closest?.('a[href]')
+  const href = link?.getAttribute('href') ?? ''
+  if (/^https?:\/\//i.test(href)) {
+    event.preventDefault()
+    void api.openLink(href)
+  }
+})
 watchSystemTheme()
 startLiveRefresh(queryClient)
 

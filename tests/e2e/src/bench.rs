@@ -7,8 +7,8 @@
 //!   inside the page from the click to the frame after the new content is in the DOM;
 //! - memory of the app and its WebKit processes, as PSS (shared pages counted once).
 //!
-//! Run under Xvfb: `scripts/bench-app` (or `xvfb-run -a -s "-screen 0 1280x800x24" cargo
-//! run --release --manifest-path tests/e2e/Cargo.toml --bin app-bench`).
+//! Run under Xvfb: `scripts/bench-app` (which builds the release app, then runs `cargo run
+//! --manifest-path tests/e2e/Cargo.toml --features bench --bin app-bench` under xvfb-run).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -164,7 +164,7 @@ fn screenshot_dir() -> PathBuf {
 
 async fn screenshot(client: &Client, name: &str) {
     // Let transitions and lazy parts settle so the picture shows what a person sees.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     let png = client.screenshot().await.expect("a screenshot");
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).expect("the screenshot folder");
@@ -391,5 +391,83 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     )
     .await?;
     screenshot(c, "entity-dark").await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_newcomer_explores_the_demo_organisation() {
+    let app = app_binary();
+    require_prerequisites(&app);
+    let sandbox = Sandbox::new();
+    let driver = Driver::start(&sandbox);
+    let client = driver.session(&app).await;
+    let result = explore_demo(&client).await;
+    client.close().await.ok();
+    drop(driver);
+    result.expect("the demo walk-through");
+}
+
+async fn explore_demo(c: &Client) -> Result<(), fantoccini::error::CmdError> {
+    wait_for(c, "#explore-demo").await.click().await?;
+    wait_until(
+        c,
+        "the demo catalog",
+        "return document.querySelectorAll('.table-row[data-key]').length > 10",
+    )
+    .await;
+    let shown = text(c, "#match-count").await;
+    let total: usize = shown
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or(0);
+    assert!(total > 200, "the demo has a few hundred entities: {shown}");
+    screenshot(c, "demo-catalog").await;
+
+    // The components of the biggest system, and one of them two relations deep.
+    c.find(Locator::Css("[data-facet=systems] .facet-option"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("[data-facet=kinds] [data-value=Component]"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        c,
+        "the system's components",
+        "const keys = [...document.querySelectorAll('.table-row[data-key]')].map(r => r.dataset.key);\
+         return keys.length > 1 && keys.every(k => k.startsWith('component:')) && location.hash.includes('system=')",
+    )
+    .await;
+    screenshot(c, "demo-filtered").await;
+    c.find(Locator::Css(".table-row[data-key]"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "#entity-page[data-ref^='component:']").await;
+    screenshot(c, "demo-entity").await;
+    c.find(Locator::Css("#tab-graph")).await?.click().await?;
+    wait_for(c, "#graph-depth")
+        .await
+        .select_by_value("2")
+        .await?;
+    wait_until(
+        c,
+        "a deeper graph",
+        "return document.querySelectorAll('#relations-graph .graph-node').length > 5",
+    )
+    .await;
+    screenshot(c, "demo-graph").await;
+
+    // The descriptor as written, highlighted.
+    c.find(Locator::Css("#tab-yaml")).await?.click().await?;
+    let yaml = text(c, "#entity-yaml").await;
+    assert!(yaml.contains("kind: Component"), "{yaml}");
+    assert!(
+        c.find(Locator::Css("#entity-yaml .hljs-attr")).await.is_ok(),
+        "the YAML is highlighted"
+    );
+    screenshot(c, "demo-yaml").await;
     Ok(())
 }

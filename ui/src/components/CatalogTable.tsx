@@ -193,9 +193,9 @@ function Row({ row }: { row: EntitySummary }) {
             </span>
           )}
         </strong>
-        <span>{row.description ?? (row.namespace === 'default' ? row.name : `${row.namespace}/${row.name}`)}</span>
+        <span>{row.description ?? (row.title ? row.name : '')}</span>
       </div>
-      <div role="gridcell">
+      <div role="gridcell" className="kind-cell">
         <span className="kind">{kindLabel(row.kind)}</span>
       </div>
       <div role="gridcell">{row.type ?? ''}</div>

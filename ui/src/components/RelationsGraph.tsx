@@ -14,7 +14,7 @@ import '@xyflow/react/dist/style.css'
 import { useMemo, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { api, errorMessage } from '../api'
-import { layoutGraph } from '../lib/graphLayout'
+import { NODE_HEIGHT, NODE_WIDTH, layoutGraph } from '../lib/graphLayout'
 import { entityPath, kindLabel, shortRef } from '../lib/refs'
 
 type EntityNodeData = { kind: string | null; title: string | null; entityRef: string; missing: boolean; root: boolean }
@@ -35,6 +35,8 @@ function EntityNode({ data }: NodeProps<Node<EntityNodeData>>) {
 }
 
 const nodeTypes = { entity: EntityNode }
+/** Up to this many entities, the graph is fitted to the view. */
+const SHOWN_WHOLE = 14
 
 /** The entity's neighbourhood: drag to pan, scroll to zoom, click an entity to open it. */
 export default function RelationsGraph({ entityRef }: { entityRef: string }) {
@@ -48,6 +50,7 @@ export default function RelationsGraph({ entityRef }: { entityRef: string }) {
     if (!graph.data) return null
     const { nodes, edges } = layoutGraph(graph.data)
     return {
+      root: nodes.find((n) => n.root),
       nodes: nodes.map(
         (n): Node<EntityNodeData> => ({
           id: n.id,
@@ -97,8 +100,15 @@ export default function RelationsGraph({ entityRef }: { entityRef: string }) {
             nodes={flow.nodes}
             edges={flow.edges}
             nodeTypes={nodeTypes}
-            fitView
+            // A small neighbourhood is shown whole; a large one stays readable, centred on
+            // the entity, with the rest a pan or a zoom away.
+            fitView={flow.nodes.length <= SHOWN_WHOLE}
             fitViewOptions={{ padding: 0.15, maxZoom: 1.2 }}
+            onInit={(instance) => {
+              if (flow.nodes.length > SHOWN_WHOLE && flow.root) {
+                void instance.setCenter(flow.root.x + NODE_WIDTH / 2, flow.root.y + NODE_HEIGHT / 2, { zoom: 0.85 })
+              }
+            }}
             minZoom={0.1}
             nodesConnectable={false}
             proOptions={{ hideAttribution: true }}

@@ -225,7 +225,7 @@ function Overview({ details }: { details: EntityDetails }) {
                 {group.items.map((r) => (
                   <li key={r.key}>
                     {r.kind && <span className="kind">{kindLabel(r.kind)}</span>}
-                    <EntityLink entityRef={r.key} title={r.title} missing={r.missing} />
+                    <EntityLink entityRef={r.key} title={r.title} missing={r.missing} impliedKind={r.kind ?? undefined} />
                   </li>
                 ))}
               </ul>
@@ -295,14 +295,14 @@ function People({ details }: { details: EntityDetails }) {
   const parent = relatedOf(relations, 'childOf')
   const children = relatedOf(relations, 'parentOf')
   const memberOf = relatedOf(relations, 'memberOf')
-  const list = (items: typeof members, empty: string) =>
+  const list = (items: typeof members, empty: string, impliedKind: string) =>
     items.length === 0 ? (
       <p className="muted small">{empty}</p>
     ) : (
       <ul className="plain-list">
         {items.map((r) => (
           <li key={r.key}>
-            <EntityLink entityRef={r.key} title={r.title} missing={r.missing} />
+            <EntityLink entityRef={r.key} title={r.title} missing={r.missing} impliedKind={impliedKind} />
           </li>
         ))}
       </ul>
@@ -313,24 +313,24 @@ function People({ details }: { details: EntityDetails }) {
         <section className="card" aria-label="Team" id="group-people">
           <h2>Team</h2>
           <h3>Parent</h3>
-          {list(parent, 'No parent group.')}
+          {list(parent, 'No parent group.', 'group')}
           <h3 style={{ marginTop: 10 }}>Child groups</h3>
-          {list(children, 'No child groups.')}
+          {list(children, 'No child groups.', 'group')}
           <h3 style={{ marginTop: 10 }}>Members ({members.length})</h3>
-          {list(members, 'No members.')}
+          {list(members, 'No members.', 'user')}
         </section>
       ) : (
         <section className="card" aria-label="Groups">
           <h2>Member of</h2>
-          {list(memberOf, 'Not a member of any group.')}
+          {list(memberOf, 'Not a member of any group.', 'group')}
         </section>
       )}
-      <OwnedCard owned={owned} kind={kind} />
+      <OwnedCard owned={owned} kind={kind} self={record.key} />
     </div>
   )
 }
 
-function OwnedCard({ owned, kind }: { owned: EntitySummary[]; kind: string }) {
+function OwnedCard({ owned, kind, self }: { owned: EntitySummary[]; kind: string; self: string }) {
   const navigate = useNavigate()
   return (
     <section className="card" aria-label="Owned" id="owned">
@@ -348,7 +348,7 @@ function OwnedCard({ owned, kind }: { owned: EntitySummary[]; kind: string }) {
             <a href={`#${entityPath(e.key)}`} onClick={(ev) => { ev.preventDefault(); navigate(entityPath(e.key)) }}>
               {e.title ?? e.name}
             </a>
-            {e.owner && <span className="muted small">via {refName(e.owner)}</span>}
+            {e.owner && e.owner !== self && <span className="muted small">via {refName(e.owner)}</span>}
           </li>
         ))}
       </ul>

@@ -138,11 +138,9 @@ function SourceCard({ source, watched, busy, progress, onReindex }: CardProps) {
           <strong>{count(source.entity_count)}</strong> entities
         </Link>
         <span className={source.error_count > 0 ? 'badge-error chip' : ''}>
-          <strong>{count(source.error_count)}</strong> errors
+          {plural(source.error_count, 'error', 'errors')}
         </span>
-        <span>
-          <strong>{count(source.warning_count)}</strong> warnings
-        </span>
+        <span>{plural(source.warning_count, 'warning', 'warnings')}</span>
         <span>{source.indexed_at ? `Indexed ${timeAgo(source.indexed_at)}` : 'Never indexed'}</span>
         <span>{watched ? 'Watching for changes' : 'Not watched'}</span>
       </div>
