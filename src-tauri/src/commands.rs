@@ -66,27 +66,37 @@ async fn blocking<T: Send + 'static>(
 /// Runs a catalog query on a blocking thread.
 async fn read<T: Send + 'static>(
     app: AppHandle,
+    name: &'static str,
     query: impl FnOnce(&Greenroom) -> Result<T, greenroom::Error> + Send + 'static,
 ) -> Result<T, CommandError> {
-    blocking(app, move |app| app.state::<Catalogs>().read(query)).await
+    let started = std::time::Instant::now();
+    let result = blocking(app, move |app| app.state::<Catalogs>().read(query)).await;
+    crate::timing::command(name, started);
+    result
 }
 
 /// A filtered, sorted page of entities.
 #[tauri::command]
 pub async fn list_entities(app: AppHandle, query: EntityQuery) -> Result<EntityPage, CommandError> {
-    read(app, move |g| Ok(g.catalog().list(&query)?)).await
+    read(app, "list_entities", move |g| {
+        Ok(g.catalog().list(&query)?)
+    })
+    .await
 }
 
 /// The filter choices with counts for a query.
 #[tauri::command]
 pub async fn entity_facets(app: AppHandle, query: EntityQuery) -> Result<Facets, CommandError> {
-    read(app, move |g| Ok(g.catalog().facets(&query)?)).await
+    read(app, "entity_facets", move |g| {
+        Ok(g.catalog().facets(&query)?)
+    })
+    .await
 }
 
 /// An entity with its relations, problems and (for groups and users) what they own.
 #[tauri::command]
 pub async fn get_entity(app: AppHandle, key: String) -> Result<EntityDetails, CommandError> {
-    read(app, move |g| {
+    read(app, "get_entity", move |g| {
         let catalog = g.catalog();
         let record = catalog
             .entity(&key)?
@@ -117,13 +127,13 @@ pub async fn get_entity(app: AppHandle, key: String) -> Result<EntityDetails, Co
 /// The descriptor document that defines an entity, as it is on disk.
 #[tauri::command]
 pub async fn descriptor_text(app: AppHandle, key: String) -> Result<DescriptorText, CommandError> {
-    read(app, move |g| g.descriptor_text(&key)).await
+    read(app, "descriptor_text", move |g| g.descriptor_text(&key)).await
 }
 
 /// An API's definition, with relative `$ref`s resolved from its repository.
 #[tauri::command]
 pub async fn api_definition(app: AppHandle, key: String) -> Result<ApiDefinition, CommandError> {
-    read(app, move |g| g.api_definition(&key)).await
+    read(app, "api_definition", move |g| g.api_definition(&key)).await
 }
 
 /// The entities within `depth` relations of an entity.
@@ -134,7 +144,10 @@ pub async fn entity_graph(
     depth: usize,
 ) -> Result<Graph, CommandError> {
     let depth = depth.clamp(1, MAX_GRAPH_DEPTH);
-    read(app, move |g| Ok(g.catalog().graph(&key, depth, &[])?)).await
+    read(app, "entity_graph", move |g| {
+        Ok(g.catalog().graph(&key, depth, &[])?)
+    })
+    .await
 }
 
 /// The best matches for what was typed in the palette.
@@ -145,19 +158,22 @@ pub async fn search_entities(
     limit: usize,
 ) -> Result<Vec<SearchHit>, CommandError> {
     let limit = limit.clamp(1, MAX_SEARCH_RESULTS);
-    read(app, move |g| Ok(g.catalog().search(&text, limit)?)).await
+    read(app, "search_entities", move |g| {
+        Ok(g.catalog().search(&text, limit)?)
+    })
+    .await
 }
 
 /// Counts for the catalog's header.
 #[tauri::command]
 pub async fn catalog_stats(app: AppHandle) -> Result<CatalogStats, CommandError> {
-    read(app, |g| Ok(g.catalog().stats()?)).await
+    read(app, "catalog_stats", |g| Ok(g.catalog().stats()?)).await
 }
 
 /// The sources, with their counts and last index.
 #[tauri::command]
 pub async fn list_sources(app: AppHandle) -> Result<Vec<SourceRecord>, CommandError> {
-    read(app, |g| Ok(g.catalog().sources()?)).await
+    read(app, "list_sources", |g| Ok(g.catalog().sources()?)).await
 }
 
 /// Every problem of a source, in file order.
@@ -166,7 +182,7 @@ pub async fn source_problems(
     app: AppHandle,
     source_id: i64,
 ) -> Result<Vec<ProblemRecord>, CommandError> {
-    read(app, move |g| {
+    read(app, "source_problems", move |g| {
         Ok(g.catalog().problems(&ProblemQuery {
             source_id: Some(source_id),
             ..ProblemQuery::default()
@@ -234,12 +250,14 @@ pub async fn create_demo(
             .find(|dir| !dir.exists())
             .unwrap_or_else(|| catalogs.dir().join("demo-org"));
         let summary = greenroom::demo::generate(&root, &DemoOptions::default())?;
-        let mut writer = catalogs.writer()?;
-        let source = writer.add_folder(&root, &[])?;
+        let source = catalogs.writer()?.add_folder(&root, &[])?;
+        // Not while holding the writer: a re-index from the watcher may be waiting for it.
         app.state::<Watching>().watch(source.id, &root);
-        writer.index(Some(&source.id.to_string()), &|progress| {
-            let _ = on_progress.send(progress);
-        })?;
+        catalogs
+            .writer()?
+            .index(Some(&source.id.to_string()), &|progress| {
+                let _ = on_progress.send(progress);
+            })?;
         Ok(summary)
     })
     .await
@@ -264,14 +282,20 @@ pub async fn pick_folder(app: AppHandle) -> Result<Option<String>, CommandError>
 /// Opens the entity's repository folder in the file manager.
 #[tauri::command]
 pub async fn open_entity_folder(app: AppHandle, key: String) -> Result<(), CommandError> {
-    let files = read(app.clone(), move |g| g.entity_files(&key)).await?;
+    let files = read(app.clone(), "open_entity_folder", move |g| {
+        g.entity_files(&key)
+    })
+    .await?;
     open_path(&app, &files.repo)
 }
 
 /// Opens the entity's descriptor file in the application set for YAML files.
 #[tauri::command]
 pub async fn open_entity_file(app: AppHandle, key: String) -> Result<(), CommandError> {
-    let files = read(app.clone(), move |g| g.entity_files(&key)).await?;
+    let files = read(app.clone(), "open_entity_file", move |g| {
+        g.entity_files(&key)
+    })
+    .await?;
     open_path(&app, &files.file)
 }
 
@@ -298,10 +322,11 @@ pub fn app_info(app: AppHandle) -> AppInfo {
     }
 }
 
-/// The interface says when it first painted the catalog; printed for the benchmark.
+/// The interface says when it first painted the catalog, with its own marks (milliseconds
+/// since its page began loading); printed for the benchmark.
 #[tauri::command]
-pub fn catalog_painted(rows: usize) {
-    crate::timing::first_paint(rows);
+pub fn catalog_painted(rows: usize, marks: String) {
+    crate::timing::first_paint(rows, &marks);
 }
 
 fn open_path(app: &AppHandle, path: &std::path::Path) -> Result<(), CommandError> {

@@ -9,6 +9,7 @@ mod feed;
 mod navigation;
 mod timing;
 mod watching;
+mod webview;
 
 #[cfg(test)]
 mod bindings;
@@ -26,12 +27,15 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation::guard())
         .setup(|app| {
+            webview::configure(app);
             let dir = greenroom::data_dir(None)?;
             let catalogs = Catalogs::open(&dir)?;
             app.manage(catalogs);
             let watching = Watching::start(app.handle());
             app.manage(watching);
+            watching::watch_sources(app.handle().clone());
             feed::start(app.handle().clone(), &dir)?;
+            timing::since_start("setup-done");
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

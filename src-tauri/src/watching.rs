@@ -21,23 +21,15 @@ pub struct Watching {
 }
 
 impl Watching {
-    /// Starts watching the folders of every folder source.
+    /// A watcher with nothing watched yet; [`watch_sources`] adds the sources' folders.
     pub fn start(app: &AppHandle) -> Watching {
         let handle = app.clone();
         let watcher = SourceWatcher::new(QUIET, move |sources| reindex(&handle, &sources))
             .map_err(|e| eprintln!("greenroom: folders are not watched: {e}"))
             .ok();
-        let watching = Watching {
+        Watching {
             watcher: Mutex::new(watcher),
-        };
-        let sources = app
-            .state::<Catalogs>()
-            .read(|g| Ok(g.catalog().sources()?))
-            .unwrap_or_default();
-        for source in sources.iter().filter(|s| s.kind == SourceKind::Folder) {
-            watching.watch(source.id, Path::new(&source.target));
         }
-        watching
     }
 
     /// Watches a source's folder; a folder that cannot be watched is reported, not fatal.
@@ -67,6 +59,23 @@ impl Watching {
             .and_then(|guard| guard.as_ref().map(SourceWatcher::watched))
             .unwrap_or_default()
     }
+}
+
+/// Watches the folders of every folder source, in the background: setting up the watches
+/// walks every folder, and the window should not wait for it. Call once [`Watching`] is
+/// managed by the app.
+pub fn watch_sources(app: AppHandle) {
+    std::thread::spawn(move || {
+        let sources = app
+            .state::<Catalogs>()
+            .read(|g| Ok(g.catalog().sources()?))
+            .unwrap_or_default();
+        for source in sources.iter().filter(|s| s.kind == SourceKind::Folder) {
+            app.state::<Watching>()
+                .watch(source.id, Path::new(&source.target));
+        }
+        crate::timing::since_start("watching");
+    });
 }
 
 /// Re-indexes the sources whose folders changed, telling the interface it is busy.

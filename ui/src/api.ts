@@ -47,7 +47,7 @@ export const api = {
   openEntityFile: (key: string) => invoke<void>('open_entity_file', { key }),
   openLink: (url: string) => invoke<void>('open_link', { url }),
   appInfo: () => invoke<AppInfo>('app_info'),
-  catalogPainted: (rows: number) => invoke<void>('catalog_painted', { rows }),
+  catalogPainted: (rows: number, marks: string) => invoke<void>('catalog_painted', { rows, marks }),
 }
 
 /** Whether a thrown value is an error from a command. */

@@ -1,3 +1,4 @@
+import './lib/startup'
 import { QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -37,6 +38,7 @@ const router = createHashRouter([
   },
 ])
 
+performance.mark('react-start')
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>

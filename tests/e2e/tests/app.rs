@@ -465,7 +465,9 @@ async fn explore_demo(c: &Client) -> Result<(), fantoccini::error::CmdError> {
     let yaml = text(c, "#entity-yaml").await;
     assert!(yaml.contains("kind: Component"), "{yaml}");
     assert!(
-        c.find(Locator::Css("#entity-yaml .hljs-attr")).await.is_ok(),
+        c.find(Locator::Css("#entity-yaml .hljs-attr"))
+            .await
+            .is_ok(),
         "the YAML is highlighted"
     );
     screenshot(c, "demo-yaml").await;

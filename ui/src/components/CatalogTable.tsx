@@ -45,7 +45,10 @@ export function CatalogTable({ query, viewKey, onSort, onTotal, onFirstPaint }: 
   const results = useQueries({
     queries: pages.map((page) => ({
       queryKey: ['list', baseKey, page],
-      queryFn: () => api.listEntities({ ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+      queryFn: () => {
+        performance.mark(`list-${page}-asked`)
+        return api.listEntities({ ...query, offset: page * PAGE_SIZE, limit: PAGE_SIZE }).finally(() => performance.mark(`list-${page}-answered`))
+      },
       placeholderData: page === 0 ? keepPreviousData : undefined,
     })),
   })

@@ -7,6 +7,7 @@ import { CatalogTable } from '../components/CatalogTable'
 import { FacetPanel } from '../components/Facets'
 import { FirstRun } from '../components/FirstRun'
 import { firstRunBusy } from '../lib/flag'
+import { scriptStarted } from '../lib/startup'
 import {
   type FilterField,
   emptyQuery,
@@ -22,14 +23,18 @@ const TYPING_PAUSE_MS = 120
 
 /** The catalog: filters with counts, and every matching entity in a table. */
 export function CatalogPage() {
+  performance.mark('catalog-render')
   const [params, setParams] = useSearchParams()
   const query = useMemo(() => queryFromParams(params), [params])
   const viewKey = params.toString()
   const sources = useQuery({ queryKey: ['sources'], queryFn: api.sources })
+  // The counts wait for the first rows: the table is what a person looks at first.
+  const [painted, setPainted] = useState(false)
   const facets = useQuery({
     queryKey: ['facets', JSON.stringify(query)],
     queryFn: () => api.entityFacets(query),
     placeholderData: keepPreviousData,
+    enabled: painted,
   })
   const [total, setTotal] = useState<number | null>(null)
   const welcoming = firstRunBusy.use()
@@ -39,7 +44,11 @@ export function CatalogPage() {
     [setParams],
   )
   const onFirstPaint = useCallback((rows: number) => {
-    void api.catalogPainted(rows).catch(() => undefined)
+    setPainted(true)
+    const marks = performance.getEntriesByType('mark').map((m) => `${m.name}=${m.startTime.toFixed(0)}`)
+    marks.unshift(`script=${scriptStarted.toFixed(0)}`)
+    marks.push(`painted=${performance.now().toFixed(0)}`)
+    void api.catalogPainted(rows, marks.join(' ')).catch(() => undefined)
   }, [])
 
   if (welcoming || (sources.isSuccess && sources.data.length === 0 && !isFiltered(query))) {
