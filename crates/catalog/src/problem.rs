@@ -82,6 +82,23 @@ impl Problem {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// `:line:column` (or `:line`, or nothing) to follow a file name.
+    pub fn position(&self) -> String {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => format!(":{line}:{column}"),
+            (Some(line), None) => format!(":{line}"),
+            _ => String::new(),
+        }
+    }
+
+    /// The message, led by the field it is about (`spec.owner: ...`).
+    pub fn described(&self) -> String {
+        match self.field.as_deref().filter(|f| !f.is_empty()) {
+            Some(field) => format!("{field}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
 }
 
 impl std::fmt::Display for Problem {

@@ -18,11 +18,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Add, list or remove sources (folders of Git repositories).
+    /// Add, list or remove sources (folders of Git repositories, remote repositories).
     #[command(subcommand)]
     Source(SourceCommand),
     /// Read the sources into the catalog (only what changed is rewritten).
     Index(IndexArgs),
+    /// Fetch remote sources and read what changed (works offline: what was fetched stays).
+    Sync(SyncArgs),
+    /// Store or remove the HTTPS token of a Git host, in the OS keyring.
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
     /// Generate a demo organisation, add it as a source and index it.
     Demo(DemoArgs),
     /// List entities, with filters.
@@ -39,18 +44,165 @@ pub enum Command {
     Graph(GraphArgs),
     /// Check descriptor files with Backstage's rules (for CI); exit 1 if any is invalid.
     Validate(ValidateArgs),
+    /// TechDocs, rendered offline: build a static site, check links, search.
+    #[command(subcommand)]
+    Docs(DocsCommand),
+    /// Software templates: the built-in golden paths and the catalog's templates.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+    /// Create a project from a template, or update one with the template's newer version.
+    Scaffold(ScaffoldArgs),
+    /// Sign in with Microsoft Entra ID (the browser, or a device code with --device).
+    Login(LoginArgs),
+    /// Sign out and forget the session.
+    Logout(AuthFlags),
+    /// Who is signed in.
+    Whoami(JsonArg),
+    /// Your organisation's users and groups, from Microsoft Graph.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct AuthFlags {
+    /// The identity provider (default https://login.microsoftonline.com; env GREENROOM_AUTHORITY).
+    #[arg(long)]
+    pub authority: Option<String>,
+    /// Directory (tenant) ID, `organizations` or `common` (env GREENROOM_TENANT).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Application (client) ID of your organisation's Greenroom registration (env GREENROOM_CLIENT_ID).
+    #[arg(long)]
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Sign in with a code on another device instead of this machine's browser.
+    #[arg(long)]
+    pub device: bool,
+    /// Your sign-in name, to pre-fill the sign-in page.
+    #[arg(long, value_name = "NAME")]
+    pub login_hint: Option<String>,
+    #[command(flatten)]
+    pub auth: AuthFlags,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Import users and groups (yours, or the whole tenant with consent) into the catalog.
+    Sync(AuthFlags),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// List the templates.
+    List(JsonArg),
+    /// Show a template's parameters (its form pages as JSON Schema).
+    Show {
+        /// Template reference, name or path to a template.yaml.
+        template: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ScaffoldArgs {
+    #[command(subcommand)]
+    pub update: Option<ScaffoldCommand>,
+    /// Template reference, name or path to a template.yaml.
+    pub template: Option<String>,
+    /// Answers to the template's parameters, as YAML or JSON.
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    /// One answer, `name=value` (repeatable; overrides --values).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// The folder to create.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Show the files that would be created, without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Skip steps that cannot run offline instead of stopping.
+    #[arg(long)]
+    pub skip_offline: bool,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScaffoldCommand {
+    /// Merge the newest version of the project's template into it (Git three-way merge).
+    Update {
+        /// The generated project.
+        project: PathBuf,
+        /// Answers to change or to questions the new version adds (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        values: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocsCommand {
+    /// Write a static site (works from file://) for a folder holding mkdocs.yml, or an entity.
+    Build(DocsBuildArgs),
+    /// Report broken links and anchors with file:line; exit 1 if there are any (for CI).
+    Check(DocsCheckArgs),
+    /// Find docs pages and sections of every indexed site.
+    Search(DocsSearchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DocsBuildArgs {
+    /// A folder holding mkdocs.yml (or a docs/ folder), or an entity reference.
+    pub target: String,
+    /// Where to write the site.
+    #[arg(long, default_value = "site")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsCheckArgs {
+    /// Folders holding mkdocs.yml, or entity references.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+    /// Also print notes (ignored settings, removed HTML, remote images).
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsSearchArgs {
+    /// Words to find.
+    #[arg(required = true)]
+    pub query: Vec<String>,
+    /// Only in this entity's docs.
+    #[arg(long)]
+    pub entity: Option<String>,
+    /// At most this many results.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
-    /// Add a folder holding Git repositories.
+    /// Add a folder holding Git repositories, a remote repository by URL, or a file listing
+    /// remote repositories (one URL per line).
     Add {
-        /// The folder.
-        folder: PathBuf,
+        /// A folder, a Git URL (https://, ssh://, git@host:path, git://, file://), or a list file.
+        target: String,
         /// More descriptor files to read in each repository (glob, e.g. `services/*/catalog-info.yaml`).
         #[arg(long = "glob", value_name = "PATTERN")]
         globs: Vec<String>,
-        /// Do not index it now.
+        /// The branch to follow in remote repositories (default: each one's default branch).
+        #[arg(long, value_name = "BRANCH")]
+        branch: Option<String>,
+        /// Do not index or sync it now.
         #[arg(long)]
         no_index: bool,
     },
@@ -70,6 +222,38 @@ pub enum SourceCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Store the token for HOST (`host` or `host:port`), read from standard input.
+    Set {
+        /// The host, as in "needs credentials for HOST".
+        host: String,
+        /// The user name to send with the token (default: greenroom; most hosts accept any).
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Remove the stored token of HOST.
+    Remove {
+        /// The host.
+        host: String,
+    },
+    /// Tell whether a token is stored for HOST (exit 1 if not).
+    Check {
+        /// The host.
+        host: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this source (id, URL, list file or name).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct JsonArg {
     /// Print JSON.
@@ -82,6 +266,9 @@ pub struct IndexArgs {
     /// Only this source (id, folder or name).
     #[arg(long)]
     pub source: Option<String>,
+    /// Skip building and indexing TechDocs.
+    #[arg(long)]
+    pub no_docs: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -129,6 +316,9 @@ pub struct LsArgs {
     /// Only entities whose file has errors.
     #[arg(long)]
     pub with_errors: bool,
+    /// Only what you and your groups own (after `greenroom login` and `greenroom org sync`).
+    #[arg(long)]
+    pub mine: bool,
     /// Sort by.
     #[arg(long, value_enum, default_value_t = SortArg::Name)]
     pub sort: SortArg,

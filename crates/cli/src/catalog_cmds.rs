@@ -43,7 +43,15 @@ pub fn ls(greenroom: &Greenroom, args: &LsArgs) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         ..EntityQuery::default()
     };
-    let page = greenroom.catalog().list(&query)?;
+    let page = if args.mine {
+        let items = greenroom.mine()?;
+        greenroom::catalog::store::EntityPage {
+            total: items.len(),
+            items,
+        }
+    } else {
+        greenroom.catalog().list(&query)?
+    };
     if args.json {
         json(&page.items)?;
         return Ok(ExitCode::SUCCESS);
@@ -256,22 +264,11 @@ fn problem_line(p: &greenroom::catalog::store::ProblemRecord) -> String {
         (Some(repo), None) => repo.clone(),
         _ => p.source_name.clone(),
     };
-    let position = match (p.problem.line, p.problem.column) {
-        (Some(line), Some(column)) => format!(":{line}:{column}"),
-        (Some(line), None) => format!(":{line}"),
-        _ => String::new(),
-    };
-    let field = p
-        .problem
-        .field
-        .as_deref()
-        .filter(|f| !f.is_empty())
-        .map(|f| format!("{f}: "))
-        .unwrap_or_default();
     format!(
-        "{place}{position}: {}: {field}{} [{}]",
+        "{place}{}: {}: {} [{}]",
+        p.problem.position(),
         p.problem.severity.as_str(),
-        p.problem.message,
+        p.problem.described(),
         p.problem.code
     )
 }

@@ -1,12 +1,16 @@
 //! `greenroom`: the catalog from the command line. Every subcommand is a thin call into
 //! the facade; output is for people by default and JSON with `--json`.
 
+mod account_cmds;
 mod args;
 mod catalog_cmds;
+mod docs_cmd;
 mod graph_cmd;
 mod progress;
 mod render;
 mod source_cmds;
+mod sync_cmds;
+mod template_cmds;
 mod validate_cmd;
 
 use std::process::ExitCode;
@@ -37,6 +41,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Source(command) => source_cmds::run(&mut open()?, command),
         Command::Index(args) => source_cmds::index(&mut open()?, &args),
+        Command::Sync(args) => sync_cmds::sync(&mut open()?, &args),
+        Command::Credentials(command) => sync_cmds::credentials(&read()?, command),
         Command::Demo(args) => source_cmds::demo(&mut open()?, &args),
         Command::Ls(args) => catalog_cmds::ls(&read()?, &args),
         Command::Show(args) => catalog_cmds::show(&read()?, &args),
@@ -45,5 +51,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => catalog_cmds::stats(&read()?, &args),
         Command::Graph(args) => graph_cmd::run(&read()?, &args),
         Command::Validate(args) => validate_cmd::run(&args),
+        Command::Docs(command) => docs_cmd::run(&data_dir, command),
+        Command::Template(command) => template_cmds::list(&read()?, command),
+        Command::Scaffold(args) => template_cmds::scaffold(&open()?, args),
+        Command::Login(args) => account_cmds::login(&open()?, &args),
+        Command::Logout(flags) => account_cmds::logout(&open()?, &flags),
+        Command::Whoami(args) => account_cmds::whoami(&read()?, args.json),
+        Command::Org(args::OrgCommand::Sync(flags)) => account_cmds::org_sync(&mut open()?, &flags),
     }
 }

@@ -7,59 +7,34 @@ use greenroom::{Greenroom, IndexReport};
 
 use crate::args::{DemoArgs, IndexArgs, SourceCommand};
 use crate::progress::IndexBar;
-use crate::render::{ago, json, table};
+use crate::render::{json, table};
 
 pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<ExitCode> {
     match command {
         SourceCommand::Add {
-            folder,
+            target,
             globs,
+            branch,
             no_index,
-        } => {
-            let source = greenroom.add_folder(&folder, &globs)?;
-            crate::out!(
-                "Added source {} ({}) as #{}.",
-                source.name,
-                source.target,
-                source.id
-            );
-            if !no_index {
-                let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
-                print_reports(&reports);
-            }
-        }
+        } => return crate::sync_cmds::add(greenroom, &target, &globs, branch, no_index),
         SourceCommand::List(args) => {
-            let sources = greenroom.catalog().sources()?;
+            let sources = crate::sync_cmds::listed(greenroom)?;
             if args.json {
                 json(&sources)?;
             } else if sources.is_empty() {
                 crate::out!(
-                    "No sources yet. Add a folder of Git repositories with `greenroom source add <folder>`."
+                    "No sources yet. Add a folder of Git repositories with `greenroom source add <folder>`, or a \
+                     remote repository with `greenroom source add <git-url>`."
                 );
             } else {
-                let rows: Vec<Vec<String>> = sources
-                    .iter()
-                    .map(|s| {
-                        vec![
-                            s.id.to_string(),
-                            s.name.clone(),
-                            s.kind.as_str().to_owned(),
-                            s.repo_count.to_string(),
-                            s.entity_count.to_string(),
-                            format!("{}/{}", s.error_count, s.warning_count),
-                            s.index_error
-                                .as_ref()
-                                .map_or_else(|| ago(s.indexed_at), |e| format!("failed: {e}")),
-                            s.target.clone(),
-                        ]
-                    })
-                    .collect();
+                let rows: Vec<Vec<String>> = sources.iter().map(crate::sync_cmds::row).collect();
                 table(
                     &[
                         "ID", "NAME", "KIND", "REPOS", "ENTITIES", "ERR/WARN", "INDEXED", "TARGET",
                     ],
                     &rows,
                 );
+                crate::sync_cmds::print_remote_details(&sources);
             }
         }
         SourceCommand::Remove { source } => {
@@ -81,6 +56,14 @@ pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
+/// Indexes one source with a progress bar and prints what it did.
+pub fn index_and_print(greenroom: &mut Greenroom, source: &str) -> anyhow::Result<()> {
+    let reports = index_with_bar(greenroom, Some(source))?;
+    print_reports(&reports);
+    print_docs(&greenroom.index_docs(Some(source), &|_| {})?);
+    Ok(())
+}
+
 pub fn index(greenroom: &mut Greenroom, args: &IndexArgs) -> anyhow::Result<ExitCode> {
     if greenroom.catalog().sources()?.is_empty() {
         anyhow::bail!(
@@ -88,10 +71,18 @@ pub fn index(greenroom: &mut Greenroom, args: &IndexArgs) -> anyhow::Result<Exit
         );
     }
     let reports = index_with_bar(greenroom, args.source.as_deref())?;
+    let docs = if args.no_docs {
+        None
+    } else {
+        Some(greenroom.index_docs(args.source.as_deref(), &|_| {})?)
+    };
     if args.json {
-        json(&reports)?;
+        json(&serde_json::json!({ "sources": reports, "docs": docs }))?;
     } else {
         print_reports(&reports);
+        if let Some(docs) = &docs {
+            print_docs(docs);
+        }
     }
     let failed = reports.iter().any(|r| r.error.is_some());
     Ok(if failed {
@@ -124,6 +115,7 @@ pub fn demo(greenroom: &mut Greenroom, args: &DemoArgs) -> anyhow::Result<ExitCo
         let source = greenroom.add_folder(&out, &[])?;
         let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
         print_reports(&reports);
+        print_docs(&greenroom.index_docs(Some(&source.id.to_string()), &|_| {})?);
         crate::out!(
             "Try: greenroom ls --kind component | greenroom search payments | greenroom problems"
         );
@@ -137,6 +129,20 @@ fn index_with_bar(
 ) -> anyhow::Result<Vec<IndexReport>> {
     let bar = IndexBar::new();
     Ok(greenroom.index(source, &|event| bar.update(event))?)
+}
+
+fn print_docs(docs: &greenroom::docs::DocsReport) {
+    if docs.sites > 0 || !docs.failures.is_empty() {
+        crate::out!(
+            "docs: {} sites, {} pages ({} sites changed)",
+            docs.sites,
+            docs.pages,
+            docs.reindexed
+        );
+    }
+    for failure in &docs.failures {
+        crate::out!("docs: not built: {failure}");
+    }
 }
 
 fn print_reports(reports: &[IndexReport]) {

@@ -32,26 +32,16 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
 fn human(report: &ValidationReport) {
     for file in &report.files {
         for p in &file.problems {
-            let position = match (p.problem.line, p.problem.column) {
-                (Some(line), Some(column)) => format!(":{line}:{column}"),
-                _ => String::new(),
-            };
             let document = p
                 .document
                 .map(|d| format!(" (document {})", d + 1))
                 .unwrap_or_default();
-            let field = p
-                .problem
-                .field
-                .as_deref()
-                .filter(|f| !f.is_empty())
-                .map(|f| format!("{f}: "))
-                .unwrap_or_default();
             crate::out!(
-                "{}{position}: {}{document}: {field}{} [{}]",
+                "{}{}: {}{document}: {} [{}]",
                 file.path,
+                p.problem.position(),
                 p.problem.severity.as_str(),
-                p.problem.message,
+                p.problem.described(),
                 p.problem.code
             );
         }
@@ -88,18 +78,11 @@ fn github(report: &ValidationReport) {
                 properties.push(format!("col={column}"));
             }
             properties.push(format!("title={}", escape_property(&p.problem.code)));
-            let field = p
-                .problem
-                .field
-                .as_deref()
-                .filter(|f| !f.is_empty())
-                .map(|f| format!("{f}: "))
-                .unwrap_or_default();
             crate::out!(
                 "::{} {}::{}",
                 p.problem.severity.as_str(),
                 properties.join(","),
-                escape(&format!("{field}{}", p.problem.message))
+                escape(&p.problem.described())
             );
         }
     }

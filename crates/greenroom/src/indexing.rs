@@ -127,8 +127,11 @@ impl Greenroom {
             millis: 0,
             error: None,
         };
-        if source.kind != SourceKind::Folder {
-            return Ok(report); // Other kinds are refreshed by their own commands.
+        match source.kind {
+            SourceKind::Folder => {}
+            SourceKind::Remote => return self.index_remote(source, on_progress),
+            // Other kinds are refreshed by their own commands.
+            SourceKind::Snapshot | SourceKind::Org => return Ok(report),
         }
         let settings: FolderSettings =
             serde_json::from_value(source.settings.clone()).unwrap_or_default();

@@ -1,19 +1,30 @@
 //! The Greenroom facade: open a data folder, manage sources, index them with progress, and
 //! ask the catalog. The desktop app, the CLI and the end-to-end tests all go through it.
 
+pub mod account;
 pub mod demo;
+pub mod docs;
 mod error;
+mod git_credentials;
 mod indexing;
 mod refs;
 pub mod repo_files;
+pub mod remote;
+pub mod templates;
 pub mod validate;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, ErrorCode};
+pub use git_credentials::{DEFAULT_TOKEN_USER, GIT_KEYRING_SERVICE};
+pub use greenroom_auth as auth;
 pub use greenroom_catalog as catalog;
+pub use greenroom_scaffolder as scaffolder;
+pub use greenroom_sources::{Cancel, FailureKind, FetchFailure, RepoOutcome};
+pub use greenroom_techdocs as techdocs;
 pub use indexing::{IndexReport, Progress};
+pub use remote::{RemoteOptions, RemoteSettings, RepoFailure, SyncProgress, SyncReport};
 
 use greenroom_catalog::Catalog;
 use greenroom_catalog::store::{NewSource, SourceKind, SourceRecord};
@@ -112,10 +123,19 @@ impl Greenroom {
         })?)
     }
 
-    /// Removes a source (by id, folder or name) and everything it contributed.
+    /// Removes a source (by id, folder or name) and everything it contributed, including
+    /// the cached clones of a remote source.
     pub fn remove_source(&mut self, source: &str) -> Result<SourceRecord, Error> {
         let record = self.catalog.find_source(source)?;
         self.catalog.remove_source(record.id)?;
+        if record.kind == SourceKind::Remote {
+            let cache = self.remote_cache_dir(record.id);
+            if let Err(e) = std::fs::remove_dir_all(&cache)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(Error::io(&cache, &e));
+            }
+        }
         Ok(record)
     }
 }

@@ -1,6 +1,7 @@
 //! Turning what a person typed (`payments`, `api:payments`, `Component:ops/x`) into the
 //! canonical ref of one entity.
 
+use greenroom_catalog::rules::edit_distance;
 use greenroom_catalog::{DEFAULT_NAMESPACE, EntityRef};
 
 use crate::{Error, Greenroom};
@@ -41,13 +42,32 @@ impl Greenroom {
     }
 
     fn not_found(&self, text: &str, name: &str) -> Error {
-        let similar: Vec<String> = self
+        let mut similar: Vec<String> = self
             .catalog
             .search(name, 3)
             .unwrap_or_default()
             .into_iter()
             .map(|h| h.key)
             .collect();
+        if similar.is_empty() && name.chars().count() >= 3 {
+            // A typo: names sharing the first letters, closest first.
+            let start: String = name.chars().take(3).collect();
+            let mut close: Vec<(usize, String)> = self
+                .catalog
+                .search(&start, 50)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|h| {
+                    (
+                        edit_distance(&h.name.to_lowercase(), &name.to_lowercase()),
+                        h.key,
+                    )
+                })
+                .filter(|(distance, _)| *distance <= 3)
+                .collect();
+            close.sort();
+            similar = close.into_iter().take(3).map(|(_, key)| key).collect();
+        }
         let hint = if similar.is_empty() {
             "; `greenroom search` finds entities by any word".to_owned()
         } else {

@@ -2,7 +2,7 @@
 
 use greenroom_yaml::{Node, Value};
 
-use super::{FieldPath, Findings, child_path};
+use super::{FieldPath, Findings, child_path, edit_distance};
 use crate::model::entity_ref::EntityRef;
 use crate::model::kinds::find_kind;
 
@@ -117,23 +117,6 @@ fn is_likely_typo(written: &str, known: &str) -> bool {
         written.strip_suffix('s') == Some(known) || known.strip_suffix('s') == Some(written);
     singular_or_plural
         || (known.len() > 4 && edit_distance(&written.to_lowercase(), &known.to_lowercase()) <= 2)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// An owner that is not a group or user is legal but almost always a mistake.

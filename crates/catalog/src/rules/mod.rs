@@ -132,6 +132,24 @@ impl<'a> FieldPath<'a> {
     }
 }
 
+/// The Levenshtein distance between two strings, to suggest what a typo meant.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// A `{ $text | $json | $yaml: <url> }` placeholder left unresolved because its target
 /// cannot be read offline. It stands for a value of the right shape.
 pub(crate) fn is_unresolved_placeholder(node: &Node) -> bool {

@@ -3,9 +3,11 @@
 //! transaction; `PRAGMA user_version` makes an older Greenroom refuse a newer catalog.
 
 mod changes;
+mod docs;
 mod graph;
 mod migrate;
 mod query;
+mod remote;
 mod search;
 mod sources;
 mod write;
@@ -16,12 +18,14 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use changes::ChangeBatch;
+pub use docs::{DocHit, DocSection, DocSiteRecord, NewDocSite};
 pub use graph::{Graph, GraphEdge, GraphNode};
 pub use migrate::SCHEMA_VERSION;
 pub use query::{
     CatalogStats, EntityLocation, EntityPage, EntityQuery, EntityRecord, EntitySummary, FacetCount,
     Facets, ProblemQuery, ProblemRecord, Related, SortField,
 };
+pub use remote::{RemoteRepoRecord, RemoteRepoUpdate};
 pub use search::SearchHit;
 pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};
 pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats};

@@ -30,7 +30,7 @@ pub struct SearchHit {
 
 /// Turns what a person typed into an FTS5 query: each word becomes a quoted prefix term,
 /// so punctuation in the input cannot form query syntax. `None` when there is no word.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
+pub(super) fn fts_query(text: &str) -> Option<String> {
     let terms: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -1,5 +1,6 @@
 //! The facade's integration tests, over Git repositories made here with git2.
 
+mod org;
 mod repo_files;
 mod watch;
 

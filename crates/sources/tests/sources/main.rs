@@ -2,6 +2,7 @@
 
 mod discovery;
 mod heads;
+mod remote;
 mod scanning;
 
 use std::fs;

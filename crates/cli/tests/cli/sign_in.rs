@@ -1,0 +1,147 @@
+//! `greenroom login`, `whoami` and `logout` against the real OpenID provider of the sign-in
+//! tests (panva's oidc-provider dressed as Entra ID, on 127.0.0.1), with a scripted browser
+//! and, under the test command, the real Secret Service keyring.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use crate::{Env, text};
+
+struct Provider {
+    child: Child,
+    base: String,
+    tenant: String,
+    client_id: String,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_provider() -> Provider {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../auth/tests/oidc-provider");
+    assert!(
+        dir.join("node_modules/oidc-provider").is_dir(),
+        "the OpenID provider fixture is not installed: run crates/auth/tests/prepare.sh"
+    );
+    let mut child = Command::new("node")
+        .arg("server.mjs")
+        .current_dir(&dir)
+        .env("PORT", "0")
+        .env("STOP_ON_STDIN_CLOSE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node runs the provider fixture");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut ready = String::new();
+    lines
+        .read_line(&mut ready)
+        .expect("the provider says it is ready");
+    std::thread::spawn(move || for _ in lines.lines() {});
+    let ready: serde_json::Value = serde_json::from_str(&ready).expect("ready line is JSON");
+    Provider {
+        base: format!("http://127.0.0.1:{}", ready["port"]),
+        tenant: ready["tenant"].as_str().expect("tenant").to_owned(),
+        client_id: ready["client_id"].as_str().expect("client id").to_owned(),
+        child,
+    }
+}
+
+#[test]
+fn login_whoami_and_logout_against_a_real_provider() {
+    let provider = start_provider();
+    let env = Env::new();
+    std::fs::create_dir_all(env.data()).expect("data");
+    std::fs::write(
+        env.data().join("config.toml"),
+        format!(
+            "[auth]\nauthority = \"{}\"\ntenant = \"{}\"\nclient_id = \"{}\"\n",
+            provider.base, provider.tenant, provider.client_id
+        ),
+    )
+    .expect("config");
+    // The "browser": follows the provider's pages (its scripted user signs in) back to the
+    // command's loopback listener, keeping cookies like a browser does.
+    let browser = env.dir.path().join("browser.sh");
+    let jar = env.dir.path().join("cookies");
+    std::fs::write(
+        &browser,
+        format!(
+            "#!/bin/sh\nexec curl -s -L -c '{0}' -b '{0}' -o /dev/null \"$1\"\n",
+            jar.display()
+        ),
+    )
+    .expect("script");
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    assert_eq!(
+        env.run(&["whoami"]).status.code(),
+        Some(1),
+        "nobody is signed in yet"
+    );
+    let mut login = env
+        .command(&["login", "--login-hint", "ada.lovelace@contoso.example"])
+        .env("GREENROOM_BROWSER", &browser)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("login");
+    let started = std::time::Instant::now();
+    while login.try_wait().expect("wait").is_none()
+        && started.elapsed() < std::time::Duration::from_secs(60)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    if login.try_wait().expect("wait").is_none() {
+        let _ = login.kill();
+    }
+    let login = login.wait_with_output().expect("login output");
+    assert!(
+        login.status.success(),
+        "login failed: {}",
+        text(&login.stderr)
+    );
+    assert!(
+        text(&login.stdout).contains(&format!(
+            "Signed in as Ada Lovelace (tenant {})",
+            provider.tenant
+        )),
+        "{}",
+        text(&login.stdout)
+    );
+
+    let who = env.json(&["whoami"]);
+    assert_eq!(who["name"], "Ada Lovelace");
+    assert_eq!(who["objectId"], "0b4a3c8e-5f21-4d6b-9a7e-1c2d3e4f5a61");
+    // Nothing secret is written to the data folder.
+    for entry in std::fs::read_dir(env.data()).expect("data") {
+        let path = entry.expect("entry").path();
+        if path.is_file() && path.extension().is_none_or(|e| e != "db" && e != "db-wal") {
+            let content = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                !content.contains("refresh_token") && !content.contains("eyJ"),
+                "{} holds a token",
+                path.display()
+            );
+        }
+    }
+
+    assert!(env.run(&["logout"]).status.success());
+    assert_eq!(env.run(&["whoami"]).status.code(), Some(1));
+
+    let unconfigured = Env::new();
+    let refused = unconfigured.run(&["login"]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("no client ID configured"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
