@@ -34,6 +34,15 @@ fn export(dir: &Path) {
         greenroom::demo::DemoSummary,
         greenroom::repo_files::ApiDefinition,
         greenroom::repo_files::DescriptorText,
+        crate::account::AccountStatus,
+        crate::account::SignInMethod,
+        crate::account::SignInStep,
+        crate::account::OrgSyncStep,
+        crate::account::OrgSyncReport,
+        crate::background_sync::BackgroundSyncStatus,
+        RemoteRepoRecord,
+        greenroom::SyncProgress,
+        greenroom::SyncReport,
     );
 }
 

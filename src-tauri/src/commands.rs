@@ -54,7 +54,7 @@ pub struct AppInfo {
 }
 
 /// Runs `work` on a blocking thread with the app's state.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     app: AppHandle,
     work: impl FnOnce(&AppHandle) -> Result<T, CommandError> + Send + 'static,
 ) -> Result<T, CommandError> {

@@ -2,11 +2,14 @@
 //! a change feed that brings writes made elsewhere to the interface, and a folder watcher
 //! that re-indexes what changed.
 
+pub mod account;
+pub mod background_sync;
 mod catalogs;
 pub mod commands;
 pub mod error;
 mod feed;
 mod navigation;
+pub mod remote;
 mod timing;
 mod watching;
 mod webview;
@@ -35,6 +38,11 @@ pub fn run() {
             app.manage(watching);
             watching::watch_sources(app.handle().clone());
             feed::start(app.handle().clone(), &dir)?;
+            app.manage(account::Accounts::new());
+            account::resume(app.handle().clone());
+            app.manage(remote::Syncing::default());
+            app.manage(background_sync::BackgroundSync::load(&dir));
+            background_sync::start(app.handle().clone());
             timing::since_start("setup-done");
             Ok(())
         })
@@ -59,6 +67,18 @@ pub fn run() {
             commands::open_link,
             commands::app_info,
             commands::catalog_painted,
+            account::account_status,
+            account::sign_in,
+            account::cancel_sign_in,
+            account::sign_out,
+            account::sync_org,
+            remote::add_remote,
+            remote::remote_repos,
+            remote::sync_sources,
+            remote::cancel_sync,
+            remote::set_git_token,
+            background_sync::background_sync_status,
+            background_sync::set_sync_settings,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

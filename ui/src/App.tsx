@@ -2,6 +2,8 @@ import { useQuery } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { NavLink, Outlet } from 'react-router'
 import { api } from './api'
+import { AccountMenu } from './components/AccountMenu'
+import { SyncActivity } from './components/BackgroundSync'
 import { CommandPalette } from './components/CommandPalette'
 import { ThemeSwitch } from './components/ThemeSwitch'
 import { watcherBusy } from './lib/flag'
@@ -58,7 +60,9 @@ export function App() {
               <span className="spinner" /> Updating from your folders…
             </div>
           )}
+          <SyncActivity />
           <ThemeSwitch />
+          <AccountMenu />
         </div>
       </nav>
       <main id="main">

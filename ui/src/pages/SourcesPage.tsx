@@ -5,18 +5,34 @@ import { api, errorMessage } from '../api'
 import type { ProblemRecord } from '../bindings/ProblemRecord'
 import type { SourceRecord } from '../bindings/SourceRecord'
 import { AddFolder } from '../components/AddFolder'
+import { SyncSettingsCard } from '../components/BackgroundSync'
+import { AddRemote, RemoteSourceCard } from '../components/RemoteSource'
 import { ProgressBar } from '../components/ProgressBar'
 import { count, plural, timeAgo } from '../lib/format'
 import type { IndexState } from '../lib/progress'
 import { groupByFile } from '../lib/problems'
 import { useIndexing } from '../lib/useIndexing'
+import { useRemoteSync } from '../lib/useRemoteSync'
+import { sourcesApi } from '../sourcesApi'
 
-/** The folders Greenroom reads: add, remove, re-index, and what went wrong where. */
+/** The folders and remote repositories Greenroom reads: add, remove, re-index or sync, and
+ * what went wrong where. */
 export function SourcesPage() {
   const sources = useQuery({ queryKey: ['sources'], queryFn: api.sources })
   const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo })
   const indexing = useIndexing()
   const [activeSource, setActiveSource] = useState<number | 'all' | null>(null)
+  const remote = useRemoteSync()
+  const busy = indexing.running || remote.running
+  const addRemote = async (url: string, branch: string | null) => {
+    try {
+      const source = await sourcesApi.addRemote(url, branch)
+      await remote.sync(source.id)
+    } catch (e) {
+      remote.setError(errorMessage(e))
+    }
+  }
+  const hasRemote = sources.data?.some((s) => s.kind === 'remote') ?? false
 
   const reindex = (sourceId: number | null) => {
     setActiveSource(sourceId ?? 'all')
@@ -37,11 +53,12 @@ export function SourcesPage() {
         <div>
           <h1>Sources</h1>
           <p>
-            Folders of Git repositories. Greenroom watches them while it is open and re-reads what changed.
+            Folders of Git repositories, watched while Greenroom is open, and remote repositories, fetched into a
+            local cache so they stay available offline.
             {info.data && <> Data lives in <span className="mono small">{info.data.dataDir}</span>.</>}
           </p>
         </div>
-        <button className="button" onClick={() => reindex(null)} disabled={indexing.running || !sources.data?.length} id="reindex-all">
+        <button className="button" onClick={() => reindex(null)} disabled={busy || !sources.data?.length} id="reindex-all">
           Re-index all
         </button>
       </div>
@@ -51,6 +68,16 @@ export function SourcesPage() {
           <AddFolder disabled={indexing.running} onAdd={add} />
         </div>
       </section>
+      <section className="card choice" style={{ marginBottom: 16 }} id="add-remote-section">
+        <h2>Add a remote repository</h2>
+        <AddRemote disabled={remote.running} onAdd={(url, branch) => void addRemote(url, branch)} />
+      </section>
+      {hasRemote && <SyncSettingsCard />}
+      {remote.error && (
+        <div className="notice error" role="alert" style={{ marginBottom: 16 }} id="remote-error">
+          {remote.error}
+        </div>
+      )}
       {indexing.progress && activeSource === 'all' && (
         <div className="card" style={{ marginBottom: 16 }}>
           <ProgressBar state={indexing.progress} />
@@ -62,17 +89,28 @@ export function SourcesPage() {
         </div>
       )}
       <div className="grid">
-        {sources.data?.map((source) => (
-          <SourceCard
-            key={source.id}
-            source={source}
-            watched={info.data?.watchedSources.includes(source.id) ?? false}
-            busy={indexing.running}
-            progress={activeSource === source.id ? indexing.progress : null}
-            onReindex={() => reindex(source.id)}
-          />
-        ))}
-        {sources.data?.length === 0 && <p className="muted">No sources yet: add a folder above.</p>}
+        {sources.data?.map((source) =>
+          source.kind === 'remote' ? (
+            <RemoteSourceCard
+              key={source.id}
+              source={source}
+              busy={busy}
+              progress={remote.progress[source.id] ?? null}
+              onSync={() => void remote.sync(source.id)}
+              onCancel={() => void sourcesApi.cancelSync()}
+            />
+          ) : (
+            <SourceCard
+              key={source.id}
+              source={source}
+              watched={info.data?.watchedSources.includes(source.id) ?? false}
+              busy={indexing.running}
+              progress={activeSource === source.id ? indexing.progress : null}
+              onReindex={() => reindex(source.id)}
+            />
+          ),
+        )}
+        {sources.data?.length === 0 && <p className="muted">No sources yet: add a folder or a repository above.</p>}
       </div>
     </div>
   )
