@@ -42,3 +42,18 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "Node.js 20 or later with npm is needed for the desktop app's interface." >&2
   exit 1
 fi
+
+# The desktop app's end-to-end tests drive it through tauri-driver (2.1.0: the 3.x line is
+# still alpha).
+export PATH="$HOME/.cargo/bin:$PATH"
+if [[ "$(tauri-driver --version 2>/dev/null)" != *"2.1.0"* ]]; then
+  echo "Installing tauri-driver 2.1.0"
+  cargo install tauri-driver --version 2.1.0 --locked --quiet
+fi
+
+# The interface's packages, exactly as locked; again only when the lock file changed.
+ui="$(dirname "$0")/../ui"
+if ! cmp -s "$ui/package-lock.json" "$ui/node_modules/.package-lock.json"; then
+  echo "Installing the interface's npm packages"
+  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use greenroom::Greenroom;
-use greenroom::account::SignedInUser;
 use greenroom::auth::graph::{GraphClient, ImportProgress, OrgImportOptions, import_org};
 use greenroom::auth::{
     BrowserSignIn, CancellationToken, ConfigOverrides, PublicClient, SignInProgress, StorageStatus,
@@ -107,15 +106,7 @@ pub fn login(greenroom: &Greenroom, args: &LoginArgs) -> anyhow::Result<ExitCode
                 .sign_in_with_browser(&open_browser, &options, &show, &cancel)
                 .await?
         };
-        let mut user = SignedInUser::from_account(&account);
-        if let Some(previous) = greenroom
-            .signed_in_user()
-            .filter(|p| p.object_id == user.object_id)
-        {
-            user.entity = previous.entity;
-            user.groups = previous.groups;
-        }
-        greenroom.remember_user(&user)?;
+        let user = greenroom.remember_sign_in(&account)?;
         let remembered = client.storage_status().is_persistent();
         crate::out!("Signed in as {} (tenant {}).", user.name, user.tenant_id);
         if !remembered {

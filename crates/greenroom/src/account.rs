@@ -95,6 +95,21 @@ impl Greenroom {
         std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, &e))
     }
 
+    /// Remembers a sign-in that just succeeded. The catalog entity and groups of the same user
+    /// from an earlier organisation sync are kept, so the "Mine" view survives a new sign-in.
+    pub fn remember_sign_in(&self, account: &Account) -> Result<SignedInUser, Error> {
+        let mut user = SignedInUser::from_account(account);
+        if let Some(previous) = self
+            .signed_in_user()
+            .filter(|p| p.object_id == user.object_id && p.tenant_id == user.tenant_id)
+        {
+            user.entity = previous.entity;
+            user.groups = previous.groups;
+        }
+        self.remember_user(&user)?;
+        Ok(user)
+    }
+
     /// Who signed in last, if anyone.
     pub fn signed_in_user(&self) -> Option<SignedInUser> {
         let text = std::fs::read(self.dir.join(ACCOUNT_FILE)).ok()?;

@@ -10,11 +10,13 @@ mod indexing;
 mod refs;
 pub mod remote;
 mod remote_docs;
+pub mod repo_files;
 pub mod snapshot;
 mod snapshot_docs;
 pub mod snapshot_git;
 pub mod templates;
 pub mod validate;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

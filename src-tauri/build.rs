@@ -1,0 +1,5 @@
+//! Generates the Tauri context (configuration, icons, capabilities) at compile time.
+
+fn main() {
+    tauri_build::build();
+}

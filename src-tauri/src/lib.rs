@@ -1,0 +1,88 @@
+//! The Greenroom desktop shell: a Tauri window whose commands adapt the `greenroom` facade,
+//! a change feed that brings writes made elsewhere to the interface, and a folder watcher
+//! that re-indexes what changed.
+
+pub mod account;
+pub mod background_sync;
+mod catalogs;
+pub mod commands;
+pub mod error;
+mod feed;
+mod navigation;
+pub mod remote;
+mod timing;
+mod watching;
+mod webview;
+
+#[cfg(test)]
+mod bindings;
+
+use tauri::Manager;
+
+use crate::catalogs::Catalogs;
+use crate::watching::Watching;
+
+/// Runs the app until its window closes.
+pub fn run() {
+    timing::process_started();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation::guard())
+        .setup(|app| {
+            webview::configure(app);
+            let dir = greenroom::data_dir(None)?;
+            let catalogs = Catalogs::open(&dir)?;
+            app.manage(catalogs);
+            let watching = Watching::start(app.handle());
+            app.manage(watching);
+            watching::watch_sources(app.handle().clone());
+            feed::start(app.handle().clone(), &dir)?;
+            app.manage(account::Accounts::new());
+            account::resume(app.handle().clone());
+            app.manage(remote::Syncing::default());
+            app.manage(background_sync::BackgroundSync::load(&dir));
+            background_sync::start(app.handle().clone());
+            timing::since_start("setup-done");
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_entities,
+            commands::entity_facets,
+            commands::get_entity,
+            commands::descriptor_text,
+            commands::api_definition,
+            commands::entity_graph,
+            commands::search_entities,
+            commands::catalog_stats,
+            commands::list_sources,
+            commands::source_problems,
+            commands::add_folder,
+            commands::remove_source,
+            commands::index_sources,
+            commands::create_demo,
+            commands::pick_folder,
+            commands::open_entity_folder,
+            commands::open_entity_file,
+            commands::open_link,
+            commands::app_info,
+            commands::catalog_painted,
+            account::account_status,
+            account::sign_in,
+            account::cancel_sign_in,
+            account::sign_out,
+            account::sync_org,
+            remote::add_remote,
+            remote::remote_repos,
+            remote::sync_sources,
+            remote::cancel_sync,
+            remote::set_git_token,
+            background_sync::background_sync_status,
+            background_sync::set_sync_settings,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("greenroom: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,284 @@
+//! What the end-to-end tests and the launch benchmark share: the built app, tauri-driver
+//! (which starts WebKitWebDriver) on free ports, a WebDriver session with a private home
+//! and data folder, and Git repositories made with git2.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// The app binary: `$GREENROOM_APP`, else the debug build in the target folder.
+pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("GREENROOM_APP") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("debug/greenroom-app")
+}
+
+/// Fails with what to do when something the tests need is missing.
+pub fn require_prerequisites(app: &Path) {
+    assert!(
+        app.exists(),
+        "{} does not exist: build the app first with `npm --prefix ui run build && cargo build -p greenroom-app --features custom-protocol` (scripts/test does)",
+        app.display()
+    );
+    for (tool, hint) in [
+        (
+            "tauri-driver",
+            "cargo install tauri-driver --version 2.1.0 --locked",
+        ),
+        (
+            "WebKitWebDriver",
+            "scripts/setup.sh (Debian package webkit2gtk-driver)",
+        ),
+    ] {
+        assert!(
+            which(tool).is_some(),
+            "{tool} is not installed; install it with `{hint}`"
+        );
+    }
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no X display: run the tests under `xvfb-run -a -s \"-screen 0 1280x800x24\"`"
+    );
+}
+
+/// Where a program is on `PATH`.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain(std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin")))
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// A private place for one run of the app: its data folder and a home for WebKit's files.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    /// A new, empty sandbox.
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    /// Its root.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The app's data folder in it.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The environment the app runs with.
+    pub fn env(&self) -> Vec<(String, PathBuf)> {
+        let root = self.dir.path();
+        vec![
+            ("GREENROOM_DATA_DIR".into(), self.data_dir()),
+            ("HOME".into(), root.join("home")),
+            ("XDG_DATA_HOME".into(), root.join("home/.local/share")),
+            ("XDG_CONFIG_HOME".into(), root.join("home/.config")),
+            ("XDG_CACHE_HOME".into(), root.join("home/.cache")),
+        ]
+    }
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox::new()
+    }
+}
+
+/// tauri-driver, stopped with SIGTERM on drop so that it stops its WebKitWebDriver too
+/// (SIGKILL would leave that one running, holding its port).
+pub struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Starts tauri-driver with the sandbox's environment and waits for it to listen.
+    pub fn start(sandbox: &Sandbox) -> Driver {
+        let port = free_port();
+        let native = free_port();
+        let mut command = Command::new(which("tauri-driver").expect("tauri-driver on PATH"));
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (key, value) in sandbox.env() {
+            std::fs::create_dir_all(&value).ok();
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("tauri-driver starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+
+    /// Opens a session: the app starts.
+    pub async fn session(&self, app: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app.display().to_string() }),
+        );
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session with the app")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for an element.
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` did not appear: {e}"))
+}
+
+/// Waits until a script returns true.
+pub async fn wait_until(client: &Client, what: &str, script: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let value = client
+            .execute(script, vec![])
+            .await
+            .unwrap_or(serde_json::Value::Null);
+        if value == serde_json::Value::Bool(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Creates a Git repository with `files` committed on `main`.
+pub fn git_repo(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("a parent folder")).expect("folders");
+        std::fs::write(&full, text).expect("a fixture file");
+    }
+    let mut init = git2::RepositoryInitOptions::new();
+    init.initial_head("main");
+    let repo = git2::Repository::init_opts(dir, &init).expect("git init");
+    let mut index = repo.index().expect("the index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("git add");
+    index.write().expect("index written");
+    let tree = repo
+        .find_tree(index.write_tree().expect("a tree"))
+        .expect("the tree");
+    let when = git2::Time::new(1_767_225_600, 0);
+    let author = git2::Signature::new("Fixture", "fixture@example.com", &when).expect("author");
+    repo.commit(Some("HEAD"), &author, &author, "Initial commit", &tree, &[])
+        .expect("git commit");
+}
+
+/// The proportional set size (shared pages counted once across processes) of a process,
+/// in kilobytes.
+pub fn pss_kb(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    text.lines()
+        .find(|l| l.starts_with("Pss:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+}
+
+/// The process and every descendant of it.
+pub fn process_tree(root: u32) -> Vec<(u32, String)> {
+    let mut all = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return all;
+    };
+    let mut parents = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The name is in parentheses and may hold spaces; the parent id follows it.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_owned();
+        let ppid = stat[close + 2..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        parents.push((pid, ppid, name));
+    }
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for (pid, ppid, name) in &parents {
+            if *ppid == parent {
+                all.push((*pid, name.clone()));
+                frontier.push(*pid);
+            }
+        }
+    }
+    if let Some((_, _, name)) = parents.iter().find(|(pid, _, _)| *pid == root) {
+        all.push((root, name.clone()));
+    }
+    all
+}

@@ -1,0 +1,227 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
+import { Link } from 'react-router'
+import { api, errorMessage } from '../api'
+import type { ProblemRecord } from '../bindings/ProblemRecord'
+import type { SourceRecord } from '../bindings/SourceRecord'
+import { AddFolder } from '../components/AddFolder'
+import { SyncSettingsCard } from '../components/BackgroundSync'
+import { AddRemote, RemoteSourceCard } from '../components/RemoteSource'
+import { ProgressBar } from '../components/ProgressBar'
+import { count, plural, timeAgo } from '../lib/format'
+import type { IndexState } from '../lib/progress'
+import { groupByFile } from '../lib/problems'
+import { useIndexing } from '../lib/useIndexing'
+import { useRemoteSync } from '../lib/useRemoteSync'
+import { sourcesApi } from '../sourcesApi'
+
+/** The folders and remote repositories Greenroom reads: add, remove, re-index or sync, and
+ * what went wrong where. */
+export function SourcesPage() {
+  const sources = useQuery({ queryKey: ['sources'], queryFn: api.sources })
+  const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo })
+  const indexing = useIndexing()
+  const [activeSource, setActiveSource] = useState<number | 'all' | null>(null)
+  const remote = useRemoteSync()
+  const busy = indexing.running || remote.running
+  const addRemote = async (url: string, branch: string | null) => {
+    try {
+      const source = await sourcesApi.addRemote(url, branch)
+      await remote.sync(source.id)
+    } catch (e) {
+      remote.setError(errorMessage(e))
+    }
+  }
+  const hasRemote = sources.data?.some((s) => s.kind === 'remote') ?? false
+
+  const reindex = (sourceId: number | null) => {
+    setActiveSource(sourceId ?? 'all')
+    void indexing.run((onProgress) => api.index(sourceId, onProgress)).finally(() => setActiveSource(null))
+  }
+  const add = (path: string) => {
+    setActiveSource('all')
+    void indexing
+      .run(async (onProgress) => {
+        const source = await api.addFolder(path)
+        return api.index(source.id, onProgress)
+      })
+      .finally(() => setActiveSource(null))
+  }
+  return (
+    <div className="page" id="sources-page">
+      <div className="page-head">
+        <div>
+          <h1>Sources</h1>
+          <p>
+            Folders of Git repositories, watched while Greenroom is open, and remote repositories, fetched into a
+            local cache so they stay available offline.
+            {info.data && <> Data lives in <span className="mono small">{info.data.dataDir}</span>.</>}
+          </p>
+        </div>
+        <button className="button" onClick={() => reindex(null)} disabled={busy || !sources.data?.length} id="reindex-all">
+          Re-index all
+        </button>
+      </div>
+      <section className="card choice" style={{ marginBottom: 16 }}>
+        <h2>Add a folder</h2>
+        <div style={{ display: 'flex', gap: 10, alignItems: 'center' }}>
+          <AddFolder disabled={indexing.running} onAdd={add} />
+        </div>
+      </section>
+      <section className="card choice" style={{ marginBottom: 16 }} id="add-remote-section">
+        <h2>Add a remote repository</h2>
+        <AddRemote disabled={remote.running} onAdd={(url, branch) => void addRemote(url, branch)} />
+      </section>
+      {hasRemote && <SyncSettingsCard />}
+      {remote.error && (
+        <div className="notice error" role="alert" style={{ marginBottom: 16 }} id="remote-error">
+          {remote.error}
+        </div>
+      )}
+      {indexing.progress && activeSource === 'all' && (
+        <div className="card" style={{ marginBottom: 16 }}>
+          <ProgressBar state={indexing.progress} />
+        </div>
+      )}
+      {indexing.error && (
+        <div className="notice error" role="alert" style={{ marginBottom: 16 }}>
+          {indexing.error}
+        </div>
+      )}
+      <div className="grid">
+        {sources.data?.map((source) =>
+          source.kind === 'remote' ? (
+            <RemoteSourceCard
+              key={source.id}
+              source={source}
+              busy={busy}
+              progress={remote.progress[source.id] ?? null}
+              onSync={() => void remote.sync(source.id)}
+              onCancel={() => void sourcesApi.cancelSync()}
+            />
+          ) : (
+            <SourceCard
+              key={source.id}
+              source={source}
+              watched={info.data?.watchedSources.includes(source.id) ?? false}
+              busy={indexing.running}
+              progress={activeSource === source.id ? indexing.progress : null}
+              onReindex={() => reindex(source.id)}
+            />
+          ),
+        )}
+        {sources.data?.length === 0 && <p className="muted">No sources yet: add a folder or a repository above.</p>}
+      </div>
+    </div>
+  )
+}
+
+interface CardProps {
+  source: SourceRecord
+  watched: boolean
+  busy: boolean
+  progress: IndexState | null
+  onReindex: () => void
+}
+
+function SourceCard({ source, watched, busy, progress, onReindex }: CardProps) {
+  const client = useQueryClient()
+  const [confirming, setConfirming] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const problems = useQuery({
+    queryKey: ['source-problems', source.id],
+    queryFn: () => api.sourceProblems(source.id),
+    enabled: source.error_count + source.warning_count > 0,
+  })
+  const remove = async () => {
+    try {
+      await api.removeSource(source.id)
+      await client.invalidateQueries()
+    } catch (e) {
+      setError(errorMessage(e))
+    }
+  }
+  return (
+    <section className="card source" aria-label={source.name} data-source={source.id}>
+      <div className="source-head">
+        <div>
+          <h2>{source.name}</h2>
+          <div className="mono small muted">{source.target}</div>
+        </div>
+        <div style={{ display: 'flex', gap: 8 }}>
+          <button className="button" onClick={onReindex} disabled={busy}>
+            Re-index
+          </button>
+          {confirming ? (
+            <>
+              <button className="button danger" onClick={() => void remove()}>
+                Remove {plural(source.entity_count, 'entity', 'entities')}
+              </button>
+              <button className="button ghost" onClick={() => setConfirming(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <button className="button ghost danger" onClick={() => setConfirming(true)} disabled={busy}>
+              Remove
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="source-stats">
+        <span>
+          <strong>{count(source.repo_count)}</strong> repositories
+        </span>
+        <Link to={`/?source=${source.id}`}>
+          <strong>{count(source.entity_count)}</strong> entities
+        </Link>
+        <span className={source.error_count > 0 ? 'badge-error chip' : ''}>
+          {plural(source.error_count, 'error', 'errors')}
+        </span>
+        <span>{plural(source.warning_count, 'warning', 'warnings')}</span>
+        <span>{source.indexed_at ? `Indexed ${timeAgo(source.indexed_at)}` : 'Never indexed'}</span>
+        <span>{watched ? 'Watching for changes' : 'Not watched'}</span>
+      </div>
+      {progress && <ProgressBar state={progress} />}
+      {source.index_error && <div className="notice error">{source.index_error}</div>}
+      {error && <div className="notice error">{error}</div>}
+      {problems.data && problems.data.length > 0 && <ProblemsByFile problems={problems.data} />}
+    </section>
+  )
+}
+
+function ProblemsByFile({ problems }: { problems: ProblemRecord[] }) {
+  const groups = groupByFile(problems)
+  return (
+    <div className="file-problems" aria-label="Problems by file">
+      <h3 style={{ marginBottom: 4 }}>Problems in {plural(groups.length, 'file', 'files')}</h3>
+      {groups.map(([file, list]) => (
+        <details key={file} open={groups.length <= 3}>
+          <summary className="mono small">
+            {file}{' '}
+            <span className={`chip ${list.some((p) => p.severity === 'error') ? 'badge-error' : 'badge-warning'}`}>
+              {list.length}
+            </span>
+          </summary>
+          {list.map((p, i) => (
+            <div key={i} className="problem small" style={{ paddingLeft: 14 }}>
+              <span className="where">
+                {p.line ? `${p.line}:${p.column ?? 1}` : ''} {p.severity} · {p.code}
+                {p.field ? ` · ${p.field}` : ''}
+              </span>
+              <div>
+                {p.message}
+                {p.entity_ref && (
+                  <>
+                    {' '}
+                    <span className="muted mono">({p.entity_ref})</span>
+                  </>
+                )}
+              </div>
+            </div>
+          ))}
+        </details>
+      ))}
+    </div>
+  )
+}
