@@ -34,6 +34,14 @@ fn export(dir: &Path) {
         greenroom::demo::DemoSummary,
         greenroom::repo_files::ApiDefinition,
         greenroom::repo_files::DescriptorText,
+        crate::docs::DocsView,
+        DocHit,
+        crate::create::TemplateList,
+        crate::create::TemplateDetails,
+        greenroom::scaffolder::Plan,
+        greenroom::scaffolder::DryRun,
+        greenroom::scaffolder::RunOutcome,
+        greenroom::scaffolder::Progress,
     );
 }
 
