@@ -43,6 +43,14 @@ fn export(dir: &Path) {
         RemoteRepoRecord,
         greenroom::SyncProgress,
         greenroom::SyncReport,
+        crate::docs::DocsView,
+        DocHit,
+        crate::create::TemplateList,
+        crate::create::TemplateDetails,
+        greenroom::scaffolder::Plan,
+        greenroom::scaffolder::DryRun,
+        greenroom::scaffolder::RunOutcome,
+        greenroom::scaffolder::Progress,
     );
 }
 

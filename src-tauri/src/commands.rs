@@ -227,9 +227,11 @@ pub async fn index_sources(
         let source = source_id.map(|id| id.to_string());
         let catalogs = app.state::<Catalogs>();
         let mut writer = catalogs.writer()?;
-        Ok(writer.index(source.as_deref(), &|progress| {
+        let (reports, docs) = writer.index_with_docs(source.as_deref(), &|progress| {
             let _ = on_progress.send(progress);
-        })?)
+        })?;
+        crate::docs::report_failures(&docs);
+        Ok(reports)
     })
     .await
 }
@@ -253,11 +255,13 @@ pub async fn create_demo(
         let source = catalogs.writer()?.add_folder(&root, &[])?;
         // Not while holding the writer: a re-index from the watcher may be waiting for it.
         app.state::<Watching>().watch(source.id, &root);
-        catalogs
-            .writer()?
-            .index(Some(&source.id.to_string()), &|progress| {
-                let _ = on_progress.send(progress);
-            })?;
+        let (_, docs) =
+            catalogs
+                .writer()?
+                .index_with_docs(Some(&source.id.to_string()), &|progress| {
+                    let _ = on_progress.send(progress);
+                })?;
+        crate::docs::report_failures(&docs);
         Ok(summary)
     })
     .await
@@ -329,7 +333,8 @@ pub fn catalog_painted(rows: usize, marks: String) {
     crate::timing::first_paint(rows, &marks);
 }
 
-fn open_path(app: &AppHandle, path: &std::path::Path) -> Result<(), CommandError> {
+/// Opens a file or folder in the application the system sets for it.
+pub(crate) fn open_path(app: &AppHandle, path: &std::path::Path) -> Result<(), CommandError> {
     app.opener()
         .open_path(path.display().to_string(), None::<&str>)
         .map_err(|e| CommandError::internal(format!("cannot open {}: {e}", path.display())))
@@ -344,7 +349,7 @@ pub fn is_web_link(url: &str) -> bool {
 }
 
 /// `~/src` means the home folder's `src`, as in a shell.
-fn expand_home(path: &str) -> PathBuf {
+pub(crate) fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),

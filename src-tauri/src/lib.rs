@@ -6,6 +6,8 @@ pub mod account;
 pub mod background_sync;
 mod catalogs;
 pub mod commands;
+pub mod create;
+pub mod docs;
 pub mod error;
 mod feed;
 mod navigation;
@@ -29,6 +31,12 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation::guard())
+        .manage(docs::OpenSites::default())
+        .manage(create::Projects::default())
+        .register_asynchronous_uri_scheme_protocol(docs::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            std::thread::spawn(move || responder.respond(docs::respond(&app, &request)));
+        })
         .setup(|app| {
             webview::configure(app);
             let dir = greenroom::data_dir(None)?;
@@ -79,6 +87,17 @@ pub fn run() {
             remote::set_git_token,
             background_sync::background_sync_status,
             background_sync::set_sync_settings,
+            docs::entity_docs,
+            docs::has_docs,
+            docs::search_docs,
+            docs::open_docs_page,
+            create::list_templates,
+            create::template_form,
+            create::check_template_values,
+            create::preview_template,
+            create::run_template,
+            create::pick_target_folder,
+            create::open_project_folder,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

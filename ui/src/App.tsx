@@ -46,6 +46,9 @@ export function App() {
             <span className="muted small">{count(stats.data.entities)}</span>
           )}
         </NavLink>
+        <NavLink to="/create" className="nav-link" id="nav-create">
+          <span>Create</span>
+        </NavLink>
         <NavLink to="/sources" className="nav-link" id="nav-sources">
           <span>Sources</span>
           {errors > 0 && (

@@ -10,6 +10,7 @@ import { queryClient } from './queries'
 import { CatalogPage } from './pages/CatalogPage'
 import { EntityPage } from './pages/EntityPage'
 import { SourcesPage } from './pages/SourcesPage'
+import { CreatePage } from './pages/CreatePage'
 import { applyTheme, storedTheme, watchSystemTheme } from './lib/theme'
 import './index.css'
 
@@ -34,6 +35,12 @@ const router = createHashRouter([
       { index: true, element: <CatalogPage /> },
       { path: 'entity/:kind/:namespace/:name', element: <EntityPage /> },
       { path: 'sources', element: <SourcesPage /> },
+      { path: 'create', element: <CreatePage /> },
+      // The wizard (and the form library) loads when a template is chosen.
+      {
+        path: 'create/:namespace/:name',
+        lazy: async () => ({ Component: (await import('./pages/TemplateWizard')).TemplateWizard }),
+      },
     ],
   },
 ])

@@ -70,6 +70,8 @@ impl IndexBar {
                     bar.finish_and_clear();
                 }
             }
+            // The CLI builds docs in a step of its own, after the index.
+            Progress::Docs { .. } => {}
         }
     }
 }

@@ -18,7 +18,7 @@ use greenroom_techdocs::{
 use serde::{Deserialize, Serialize};
 
 use crate::remote_docs::{GitDocs, materialise_assets};
-use crate::{Error, Greenroom};
+use crate::{Error, Greenroom, IndexReport, Progress};
 
 /// The entity kinds that take a repository's docs when no annotation says which entity
 /// the docs belong to.
@@ -251,6 +251,20 @@ impl Greenroom {
             self.catalog.remove_doc_sites_except(source.id, &kept)?;
         }
         Ok(report)
+    }
+
+    /// Indexes sources (one, or all) as [`Greenroom::index`] does, then builds and indexes
+    /// their docs as [`Greenroom::index_docs`] does, reporting both through one sink.
+    pub fn index_with_docs(
+        &mut self,
+        source: Option<&str>,
+        on_progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<(Vec<IndexReport>, DocsReport), Error> {
+        let reports = self.index(source, on_progress)?;
+        let docs = self.index_docs(source, &|progress| {
+            on_progress(Progress::Docs { progress });
+        })?;
+        Ok((reports, docs))
     }
 
     /// The sites of a source's repositories: entities that say where their docs are, and

@@ -63,6 +63,12 @@ pub enum Progress {
         /// What happened.
         report: IndexReport,
     },
+    /// The docs of the indexed sources are being built and indexed for search
+    /// ([`Greenroom::index_with_docs`]).
+    Docs {
+        /// What the docs build is doing.
+        progress: crate::docs::DocsProgress,
+    },
 }
 
 /// What indexing one source did.

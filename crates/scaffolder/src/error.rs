@@ -44,6 +44,7 @@ pub enum TemplateError {
 }
 
 /// One submitted value that the template's parameter schema refuses.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueProblem {
@@ -139,6 +140,7 @@ impl From<git2::Error> for RunError {
 }
 
 /// A step whose action cannot run on this machine without a server.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OfflineStep {

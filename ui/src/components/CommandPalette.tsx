@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { api } from '../api'
 import type { SearchHit } from '../bindings/SearchHit'
+import { DocsPaletteGroup } from './DocsPaletteGroup'
 import { entityPath, kindLabel, shortRef } from '../lib/refs'
 import { applyTheme, nextTheme, storedTheme } from '../lib/theme'
 
@@ -58,10 +59,10 @@ export function CommandPalette({ open, onOpenChange }: Props) {
       <Command.Input
         value={text}
         onValueChange={setText}
-        placeholder="Find an entity, or type a command…"
+        placeholder="Find an entity or a docs section, or type a command…"
       />
       <Command.List>
-        {text.trim() && <Command.Empty>No entity matches “{text.trim()}”.</Command.Empty>}
+        {text.trim() && <Command.Empty>Nothing matches “{text.trim()}”.</Command.Empty>}
         {shownHits.length > 0 && (
           <Command.Group heading="Entities">
             {shownHits.map((hit) => (
@@ -75,11 +76,13 @@ export function CommandPalette({ open, onOpenChange }: Props) {
             ))}
           </Command.Group>
         )}
+        <DocsPaletteGroup text={text} onGo={go} />
         {!text.trim() && (
           <Command.Group heading="Go to">
             <Command.Item value="catalog" onSelect={() => go('/')}>Catalog</Command.Item>
             <Command.Item value="sources" onSelect={() => go('/sources')}>Sources</Command.Item>
             <Command.Item value="errors" onSelect={() => go('/?errors=1')}>Entities whose files have errors</Command.Item>
+            <Command.Item value="create" onSelect={() => go('/create')}>Create a project from a template</Command.Item>
             <Command.Item
               value="theme"
               onSelect={() => {

@@ -25,5 +25,9 @@ export function foldProgress(state: IndexState | null, event: Progress): IndexSt
       return { ...(state ?? { done: 0, total: null }), label: 'Writing the catalog…' }
     case 'sourceFinished':
       return { label: `Indexed ${event.report.name}`, done: state?.total ?? 0, total: state?.total ?? 0 }
+    case 'docs':
+      return event.progress.kind === 'started'
+        ? { label: 'Building the docs…', done: 0, total: event.progress.sites }
+        : { label: `Built the docs of ${event.progress.name}`, done: event.progress.done, total: event.progress.total }
   }
 }

@@ -6,6 +6,7 @@ import type { EntityDetails } from '../bindings/EntityDetails'
 import type { EntitySummary } from '../bindings/EntitySummary'
 import type { ProblemRecord } from '../bindings/ProblemRecord'
 import { CodeBlock } from '../components/CodeBlock'
+import { docsApi } from '../docsApi'
 import { EntityLink } from '../components/EntityLink'
 import { copyText } from '../lib/clipboard'
 import { groupRelations, relatedOf } from '../lib/relations'
@@ -13,8 +14,9 @@ import { entityPath, kindLabel, refFromRoute, refName } from '../lib/refs'
 
 const RelationsGraph = lazy(() => import('../components/RelationsGraph'))
 const ApiDefinitionView = lazy(() => import('../components/ApiDefinitionView'))
+const DocsTab = lazy(() => import('./DocsTab'))
 
-type Tab = 'overview' | 'graph' | 'definition' | 'yaml'
+type Tab = 'overview' | 'docs' | 'graph' | 'definition' | 'yaml'
 
 /** One entity: what it is, who owns it, what it relates to, where it comes from. */
 export function EntityPage() {
@@ -28,8 +30,10 @@ function EntityView({ entityRef: key }: { entityRef: string }) {
   const details = useQuery({ queryKey: ['entity', key], queryFn: () => api.getEntity(key) })
   const data = details.data
   const isApi = data?.record.entity.kind.toLowerCase() === 'api'
+  const hasDocs = useQuery({ queryKey: ['has-docs', key], queryFn: () => docsApi.hasDocs(key) }).data === true
   const tabs: { id: Tab; label: string }[] = [
     { id: 'overview', label: 'Overview' },
+    ...(hasDocs ? [{ id: 'docs' as Tab, label: 'Docs' }] : []),
     { id: 'graph', label: 'Relations graph' },
     ...(isApi ? [{ id: 'definition' as Tab, label: 'Definition' }] : []),
     { id: 'yaml', label: 'YAML' },
@@ -73,6 +77,11 @@ function EntityView({ entityRef: key }: { entityRef: string }) {
         ))}
       </div>
       {tab === 'overview' && <Overview details={data} />}
+      {tab === 'docs' && (
+        <Suspense fallback={<div className="muted">Loading the docs…</div>}>
+          <DocsTab entityRef={key} />
+        </Suspense>
+      )}
       {tab === 'graph' && (
         <Suspense fallback={<div className="muted">Loading the graph…</div>}>
           <RelationsGraph entityRef={key} />

@@ -35,6 +35,7 @@ use crate::workspace::OutputLimits;
 use steps::{Runner, answers_for, check_offline, preflight};
 
 /// What to do when the target folder exists and is not empty.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ExistingTarget {
@@ -46,6 +47,7 @@ pub enum ExistingTarget {
 }
 
 /// The signed-in user, as templates see it in `user.ref` and `user.entity`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
@@ -54,6 +56,7 @@ pub struct UserInfo {
     pub entity_ref: String,
     /// The User entity, when the catalog has it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub entity: Option<Value>,
 }
 
@@ -118,6 +121,7 @@ impl<F: Fn(Progress)> ProgressSink for F {
 }
 
 /// A progress event.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "TemplateProgress"))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Progress {

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::error::OfflineStep;
 
 /// How a step ended.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StepStatus {
@@ -20,6 +21,7 @@ pub enum StepStatus {
 }
 
 /// One step's record.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepReport {
@@ -36,39 +38,49 @@ pub struct StepReport {
 }
 
 /// A link of `spec.output.links`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutputLink {
     /// Title.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub title: Option<String>,
     /// URL.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub url: Option<String>,
     /// Entity ref to open.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub entity_ref: Option<String>,
     /// Icon name.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub icon: Option<String>,
 }
 
 /// A text block of `spec.output.text`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutputText {
     /// Title.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub title: Option<String>,
     /// Markdown content.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub content: Option<String>,
     /// Icon name.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub icon: Option<String>,
 }
 
 /// The rendered `spec.output`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunOutput {
@@ -81,6 +93,7 @@ pub struct RunOutput {
 }
 
 /// The result of a run.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunOutcome {
@@ -99,6 +112,7 @@ pub struct RunOutcome {
 }
 
 /// One step as it will run.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedStep {
@@ -110,6 +124,7 @@ pub struct PlannedStep {
     pub action: String,
     /// Why it cannot run here, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub unavailable: Option<String>,
     /// Whether it has an `if`.
     pub conditional: bool,
@@ -118,6 +133,7 @@ pub struct PlannedStep {
 }
 
 /// What a run would do, known before anything runs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
@@ -130,6 +146,7 @@ pub struct Plan {
 }
 
 /// One entry of a dry run's file tree.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreviewFile {
@@ -139,6 +156,7 @@ pub struct PreviewFile {
     pub kind: PreviewKind,
     /// Text content (absent for binary files, folders and symlinks).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub content: Option<String>,
     /// Size in bytes.
     pub size: u64,
@@ -146,10 +164,12 @@ pub struct PreviewFile {
     pub executable: bool,
     /// A symlink's target.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub link_target: Option<String>,
 }
 
 /// Kinds of preview entries.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PreviewKind {
@@ -164,6 +184,7 @@ pub enum PreviewKind {
 }
 
 /// The result of a dry run: nothing was written outside a temporary folder.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DryRun {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::ValueProblem;
 
 /// The form of a template.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParameterForm {
@@ -18,14 +19,17 @@ pub struct ParameterForm {
 }
 
 /// One page of the form.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FormPage {
     /// The page title.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub title: Option<String>,
     /// The page description.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub description: Option<String>,
     /// The JSON Schema without `ui:*` keys, ready for `@rjsf/core`'s `schema`.
     pub schema: Value,
@@ -39,6 +43,7 @@ pub struct FormPage {
 }
 
 /// A field that needs more than a plain input.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FormField {
@@ -53,6 +58,7 @@ pub struct FormField {
 }
 
 /// What the app must render for a field.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "camelCase")]
 pub enum FieldWidget {

@@ -22,6 +22,7 @@ pub const TEMPLATE_API_VERSION: &str = "scaffolder.backstage.io/v1beta3";
 const MAX_TEMPLATE_FILE: u64 = 4 * 1024 * 1024;
 
 /// Where a template comes from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum TemplateSource {
@@ -35,14 +36,17 @@ pub enum TemplateSource {
 }
 
 /// Which version of a template a project was generated from.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateVersion {
     /// The commit of the repository holding the template, when it is in one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub commit: Option<String>,
     /// The template's folder relative to that repository's root (`/` separators).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub path_in_repo: Option<String>,
     /// Whether the template's folder had uncommitted changes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -96,6 +100,7 @@ pub struct Template {
 }
 
 /// What the Create page lists.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateSummary {
@@ -107,14 +112,17 @@ pub struct TemplateSummary {
     pub title: String,
     /// `metadata.description`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub description: Option<String>,
     /// `metadata.tags`.
     pub tags: Vec<String>,
     /// `spec.owner`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub owner: Option<String>,
     /// `spec.type`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub template_type: Option<String>,
     /// Where it comes from.
     pub source: TemplateSource,
