@@ -1,7 +1,8 @@
-//! Files of an entity's repository on disk, for its page: the descriptor document as
-//! written, and an API's definition with the files its relative `$ref`s point at. Every
-//! read goes through [`WorkingTree`], so `..` and symlinks cannot lead out of the
-//! repository; what cannot be read is reported, never fatal.
+//! Files of an entity's repository, for its page: the descriptor document as written, and
+//! an API's definition with the files its relative `$ref`s point at. Every read goes
+//! through [`RepoFiles`] (a [`WorkingTree`] on disk, or a remote repository's fetched Git
+//! tree), so `..` and symlinks cannot lead out of the repository; what cannot be read is
+//! reported, never fatal.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use greenroom_catalog::RepoFiles;
 use greenroom_catalog::WorkingTree;
 use greenroom_catalog::descriptor::resolve_relative;
-use greenroom_catalog::store::EntityRecord;
+use greenroom_catalog::store::{EntityRecord, SourceKind};
 use greenroom_yaml::{Limits, parse_documents, parse_single};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -109,11 +110,25 @@ impl Greenroom {
         })
     }
 
-    /// The descriptor document that defines the entity, as it is on disk now.
+    /// The entity's repository files (the working tree of a folder's repository, the last
+    /// fetched tree of a remote one) and its descriptor file's path in them.
+    fn repo_files(&self, record: &EntityRecord) -> Result<(Box<dyn RepoFiles>, String), Error> {
+        if record.source_kind == SourceKind::Remote
+            && let Some(location) = &record.location
+        {
+            let tree = self.remote_tree(&record.source_id.to_string(), &location.repo)?;
+            return Ok((Box::new(tree), location.file.clone()));
+        }
+        let (tree, file) = working_tree(record)?;
+        Ok((Box::new(tree), file))
+    }
+
+    /// The descriptor document that defines the entity, as it is in its repository now
+    /// (for a remote repository, as last fetched).
     pub fn descriptor_text(&self, key: &str) -> Result<DescriptorText, Error> {
         let record = self.record(key)?;
-        let (tree, file) = working_tree(&record)?;
-        let text = read_text(&tree, &file)?;
+        let (tree, file) = self.repo_files(&record)?;
+        let text = read_text(tree.as_ref(), &file)?;
         let index = record.location.as_ref().map_or(0, |l| l.document.max(0)) as usize;
         let (first_line, text) = document_text(&text, index);
         Ok(DescriptorText {
@@ -167,16 +182,16 @@ impl Greenroom {
             },
         };
         // `$ref`s are relative to the file the definition was read from; without one, to
-        // the descriptor. Outside a folder on disk there is nothing to resolve them from.
-        let Ok((tree, descriptor)) = working_tree(&record) else {
+        // the descriptor. Without a repository there is nothing to resolve them from.
+        let Ok((tree, descriptor)) = self.repo_files(&record) else {
             definition.document = Some(document);
             return Ok(definition);
         };
         let index = record.location.as_ref().map_or(0, |l| l.document.max(0)) as usize;
-        definition.file = definition_file(&tree, &descriptor, index);
+        definition.file = definition_file(tree.as_ref(), &descriptor, index);
         let base = definition.file.clone().unwrap_or(descriptor);
         let mut bundler = Bundler {
-            tree: &tree,
+            tree: tree.as_ref(),
             parsed: HashMap::new(),
             problems: Vec::new(),
         };
@@ -206,7 +221,7 @@ fn working_tree(record: &EntityRecord) -> Result<(WorkingTree, String), Error> {
     Ok((tree, location.file.clone()))
 }
 
-fn read_text(tree: &WorkingTree, file: &str) -> Result<String, Error> {
+fn read_text(tree: &dyn RepoFiles, file: &str) -> Result<String, Error> {
     let bytes = tree
         .read(file, MAX_FILE_BYTES)
         .map_err(|e| Error::Invalid(e.to_string()))?;
@@ -242,7 +257,7 @@ fn document_text(text: &str, index: usize) -> (u32, String) {
 }
 
 /// The file a definition was read from with `$text`, `$yaml` or `$json`, if it was.
-fn definition_file(tree: &WorkingTree, descriptor: &str, index: usize) -> Option<String> {
+fn definition_file(tree: &dyn RepoFiles, descriptor: &str, index: usize) -> Option<String> {
     let text = read_text(tree, descriptor).ok()?;
     let documents = parse_documents(&text, &Limits::default());
     let node = documents.get(index)?.content.as_ref().ok()?;
@@ -270,7 +285,7 @@ fn language_of(api_type: &str, text: &str) -> DefinitionLanguage {
 
 /// Replaces `$ref`s to other files of the repository by what they point at.
 struct Bundler<'a> {
-    tree: &'a WorkingTree,
+    tree: &'a dyn RepoFiles,
     /// Files read so far, parsed.
     parsed: HashMap<String, Value>,
     problems: Vec<String>,

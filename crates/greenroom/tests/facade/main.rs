@@ -3,6 +3,7 @@
 
 mod org;
 mod remote_docs;
+mod remote_files;
 mod repo_files;
 mod watch;
 
