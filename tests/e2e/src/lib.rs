@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+pub mod shots;
+
 /// The app binary: `$GREENROOM_APP`, else the debug build in the target folder.
 pub fn app_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("GREENROOM_APP") {

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
-import { useMemo } from 'react'
+import { useMemo, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { errorMessage } from '../api'
 import { createApi } from '../createApi'
@@ -10,7 +10,8 @@ import '../create.css'
 export function CreatePage() {
   const list = useQuery({ queryKey: ['templates'], queryFn: createApi.templates })
   const [params, setParams] = useSearchParams()
-  const text = params.get('q') ?? ''
+  // What is typed lives here; the address follows it (so Back returns to the same list).
+  const [text, setText] = useState(params.get('q') ?? '')
   const tag = params.get('tag')
   const templates = useMemo(() => list.data?.templates ?? [], [list.data])
   const tags = useMemo(() => {
@@ -20,6 +21,7 @@ export function CreatePage() {
   }, [templates])
   const shown = templates.filter((t) => matchesTemplate(t, text, tag))
   const update = (next: { q?: string; tag?: string | null }) => {
+    if (next.q !== undefined) setText(next.q)
     const merged = { q: next.q ?? text, tag: next.tag === undefined ? tag : next.tag }
     const out: Record<string, string> = {}
     if (merged.q) out.q = merged.q

@@ -1,7 +1,7 @@
 import Form from '@rjsf/core'
 import type { RJSFSchema, RJSFValidationError, UiSchema } from '@rjsf/utils'
-import { useQuery } from '@tanstack/react-query'
-import { useMemo, useRef, useState } from 'react'
+import { useMutation, useQuery } from '@tanstack/react-query'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
 import { api, errorMessage } from '../api'
 import type { DryRun } from '../bindings/DryRun'
@@ -54,7 +54,7 @@ function Wizard({ details, defaultFolder }: { details: TemplateDetails; defaultF
   const current = stage.kind === 'form' ? stage.page + 1 : stage.kind === 'run' ? steps.length - 1 : steps.length - 2
   return (
     <div className="page wizard" id="wizard" data-template={summary.entityRef}>
-      <header className="page-head">
+      <header className="wizard-head">
         <div className="muted small">
           <Link to="/create">Create</Link> › {summary.title}
         </div>
@@ -362,16 +362,21 @@ function Run({ details, values, folder, skipOffline, onBack }: { details: Templa
   const navigate = useNavigate()
   const ref = details.summary.entityRef
   const [log, setLog] = useState<RunLogStep[]>([])
-  const run = useQuery<RunOutcome>({
-    queryKey: ['template-run', ref, folder],
-    queryFn: () => {
+  // A mutation, not a query: the catalog's change events refresh every query, and a run
+  // must happen once.
+  const run = useMutation<RunOutcome>({
+    mutationFn: () => {
       const { parameters, secrets } = splitSecrets(details.form.pages, values)
       return createApi.run(ref, parameters, secrets, folder, skipOffline, (event: TemplateProgress) => setLog((old) => foldRunLog(old, event)))
     },
-    staleTime: Infinity,
-    gcTime: 0,
-    retry: false,
   })
+  const started = useRef(false)
+  const { mutate } = run
+  useEffect(() => {
+    if (started.current) return
+    started.current = true
+    mutate()
+  }, [mutate])
   const outcome = run.data
   return (
     <section className="card" id="wizard-run" aria-label="Run">
@@ -386,7 +391,15 @@ function Run({ details, values, folder, skipOffline, onBack }: { details: Templa
               <strong>{step.name}</strong> <span className="muted small mono">{step.action}</span>
               {step.note && <span className="muted small"> · {step.note}</span>}
             </div>
-            {step.lines.length > 0 && <pre className="run-lines">{step.lines.join('\n')}</pre>}
+            {step.lines.length > 0 && step.lines.length <= 4 && <pre className="run-lines">{step.lines.join('\n')}</pre>}
+            {step.lines.length > 4 && (
+              <details className="run-details">
+                <summary className="small muted">
+                  {step.lines[step.lines.length - 1]} ({step.lines.length} lines)
+                </summary>
+                <pre className="run-lines">{step.lines.join('\n')}</pre>
+              </details>
+            )}
           </li>
         ))}
       </ol>

@@ -1,0 +1,102 @@
+//! What the docs and template walk-throughs share with the others: screenshots into
+//! `$GREENROOM_SCREENSHOTS`, text of an element, keys, and adding a folder on first run.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+
+use crate::{wait_for, wait_until};
+
+/// Where screenshots go: `$GREENROOM_SCREENSHOTS`, else `greenroom-screenshots` in the
+/// temporary folder.
+pub fn screenshot_dir() -> PathBuf {
+    std::env::var_os("GREENROOM_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("greenroom-screenshots"))
+}
+
+/// Saves a screenshot of the window as `<name>.png`, once transitions have settled.
+pub async fn screenshot(client: &Client, name: &str) {
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let png = client.screenshot().await.expect("a screenshot");
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).expect("the screenshot folder");
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("the screenshot written");
+    println!("screenshot: {}", path.display());
+}
+
+/// The text of an element, once it is there.
+pub async fn text(client: &Client, css: &str) -> String {
+    wait_for(client, css).await.text().await.unwrap_or_default()
+}
+
+/// Runs a script and returns its string result.
+pub async fn script_text(client: &Client, script: &str) -> String {
+    client
+        .execute(script, vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Presses Ctrl+K (the command palette).
+pub async fn ctrl_k(client: &Client) -> Result<(), fantoccini::error::CmdError> {
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down {
+            value: Key::Control.into(),
+        })
+        .then(KeyAction::Down { value: 'k' })
+        .then(KeyAction::Up { value: 'k' })
+        .then(KeyAction::Up {
+            value: Key::Control.into(),
+        });
+    client.perform_actions(keys).await
+}
+
+/// The Enter key as `send_keys` takes it.
+pub fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+/// Paints the window light or dark, as the theme switch does.
+pub async fn set_theme(client: &Client, theme: &str) -> Result<(), fantoccini::error::CmdError> {
+    client
+        .execute(
+            &format!(
+                "localStorage.setItem('greenroom.theme', '{theme}'); document.documentElement.dataset.theme = '{theme}'"
+            ),
+            vec![],
+        )
+        .await
+        .map(|_| ())
+}
+
+/// On the first-run screen, adds `folder` and waits until `entities` rows are listed.
+pub async fn add_folder_first_run(
+    client: &Client,
+    folder: &Path,
+    entities: usize,
+) -> Result<(), fantoccini::error::CmdError> {
+    wait_for(client, "#first-run").await;
+    wait_for(client, "#folder-path")
+        .await
+        .send_keys(&folder.display().to_string())
+        .await?;
+    client
+        .find(Locator::Css("#add-folder"))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        client,
+        "the catalog to list the indexed entities",
+        &format!("return document.querySelectorAll('.table-row[data-key]').length === {entities}"),
+    )
+    .await;
+    Ok(())
+}
