@@ -46,14 +46,18 @@ fi
 # The desktop app's end-to-end tests drive it through tauri-driver (2.1.0: the 3.x line is
 # still alpha).
 export PATH="$HOME/.cargo/bin:$PATH"
-if [[ "$(tauri-driver --version 2>/dev/null)" != *"2.1.0"* ]]; then
+# (tauri-driver has no --version: cargo's list of installed binaries says which one it is.)
+if ! cargo install --list 2>/dev/null | grep -q '^tauri-driver v2\.1\.0:'; then
   echo "Installing tauri-driver 2.1.0"
   cargo install tauri-driver --version 2.1.0 --locked --quiet
 fi
 
 # The interface's packages, exactly as locked; again only when the lock file changed.
 ui="$(dirname "$0")/../ui"
-if ! cmp -s "$ui/package-lock.json" "$ui/node_modules/.package-lock.json"; then
+# (npm's own node_modules/.package-lock.json is written in another shape, so keep a copy of
+# the lock file that was installed.)
+if ! cmp -s "$ui/package-lock.json" "$ui/node_modules/.greenroom-installed-lock.json"; then
   echo "Installing the interface's npm packages"
-  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error &&
+    cp package-lock.json node_modules/.greenroom-installed-lock.json)
 fi
