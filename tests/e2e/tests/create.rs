@@ -54,7 +54,10 @@ async fn a_person_creates_a_service_from_a_golden_path() {
     assert!(cargo.contains("name = \"orders-api\""), "{cargo}");
     let repo = git2::Repository::open(&project).expect("a Git repository");
     let origin = repo.find_remote("origin").expect("origin");
-    assert_eq!(origin.url().ok(), Some("https://github.com/acme/orders-api.git"));
+    assert_eq!(
+        origin.url().ok(),
+        Some("https://github.com/acme/orders-api.git")
+    );
 }
 
 async fn type_into(c: &Client, css: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {

@@ -1,5 +1,6 @@
 //! The facade's integration tests, over Git repositories made here with git2.
 
+mod docs_index;
 mod org;
 mod repo_files;
 mod watch;
