@@ -98,6 +98,10 @@ impl Sandbox {
             ("XDG_DATA_HOME".into(), root.join("home/.local/share")),
             ("XDG_CONFIG_HOME".into(), root.join("home/.config")),
             ("XDG_CACHE_HOME".into(), root.join("home/.cache")),
+            // WebKitWebDriver's screenshots never return from a webview whose hardware
+            // acceleration is off (src-tauri/src/webview.rs) under Xvfb here; the app's
+            // own switch keeps the default policy for the tests.
+            ("GREENROOM_WEBVIEW_GPU".into(), PathBuf::from("1")),
         ]
     }
 }

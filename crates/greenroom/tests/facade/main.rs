@@ -1,6 +1,7 @@
 //! The facade's integration tests, over Git repositories made here with git2 (remote ones
 //! over `file://`).
 
+mod docs_index;
 mod org;
 mod remote_docs;
 mod remote_files;
