@@ -216,7 +216,7 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
         .await
         .send_keys(&repos.display().to_string())
         .await?;
-    c.find(Locator::Css("#add-folder")).await?.click().await?;
+    wait_for(c, "#add-folder").await.click().await?;
 
     // The index finishes and the catalog shows every entity.
     wait_until(
@@ -227,8 +227,8 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     .await;
 
     // Filter to components, then to one of them by text.
-    c.find(Locator::Css("[data-facet=kinds] [data-value=Component]"))
-        .await?
+    wait_for(c, "[data-facet=kinds] [data-value=Component]")
+        .await
         .click()
         .await?;
     wait_until(
@@ -239,8 +239,8 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     )
     .await;
     screenshot(c, "catalog").await;
-    c.find(Locator::Css("#catalog-filter"))
-        .await?
+    wait_for(c, "#catalog-filter")
+        .await
         .send_keys("orders")
         .await?;
     wait_until(
@@ -252,10 +252,11 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     assert_eq!(rows(c).await, ["component:default/payments-service"]);
 
     // Open it: owner, relations, source.
-    c.find(Locator::Css(
+    wait_for(
+        c,
         ".table-row[data-key='component:default/payments-service']",
-    ))
-    .await?
+    )
+    .await
     .click()
     .await?;
     wait_for_page(c, "component:default/payments-service").await;
@@ -272,7 +273,7 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     screenshot(c, "entity").await;
 
     // The relations graph draws the neighbourhood.
-    c.find(Locator::Css("#tab-graph")).await?.click().await?;
+    wait_for(c, "#tab-graph").await.click().await?;
     wait_until(
         c,
         "the graph's nodes",
@@ -280,13 +281,14 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     )
     .await;
     screenshot(c, "graph").await;
-    c.find(Locator::Css("#tab-overview")).await?.click().await?;
+    wait_for(c, "#tab-overview").await.click().await?;
 
     // Follow the dependsOn relation.
-    c.find(Locator::Css(
+    wait_for(
+        c,
         "[data-relation=dependsOn] a[data-ref='component:default/ledger']",
-    ))
-    .await?
+    )
+    .await
     .click()
     .await?;
     wait_for_page(c, "component:default/ledger").await;
@@ -305,10 +307,7 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     .await;
 
     // Find the API through the palette, by keyboard only.
-    c.find(Locator::Css("#catalog-filter"))
-        .await?
-        .click()
-        .await?;
+    wait_for(c, "#catalog-filter").await.click().await?;
     let ctrl_k = KeyActions::new("keyboard".into())
         .then(KeyAction::Down {
             value: Key::Control.into(),
@@ -325,17 +324,14 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
         .await?;
     wait_for(c, "[cmdk-item][data-ref='api:default/payments-api']").await;
     screenshot(c, "palette").await;
-    c.find(Locator::Css("[cmdk-input]"))
-        .await?
+    wait_for(c, "[cmdk-input]")
+        .await
         .send_keys(&char::from(Key::Enter).to_string())
         .await?;
     wait_for_page(c, "api:default/payments-api").await;
 
     // Its OpenAPI definition renders offline, with the schema file its $ref names.
-    c.find(Locator::Css("#tab-definition"))
-        .await?
-        .click()
-        .await?;
+    wait_for(c, "#tab-definition").await.click().await?;
     wait_for(c, ".swagger-ui .opblock").await;
     let definition = text(c, "#api-definition").await;
     assert!(definition.contains("/payments"), "{definition}");
@@ -343,7 +339,7 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     screenshot(c, "api-definition").await;
 
     // The broken file: its error on the Sources page and on the page of its valid neighbour.
-    c.find(Locator::Css("#nav-sources")).await?.click().await?;
+    wait_for(c, "#nav-sources").await.click().await?;
     let problems = text(c, "[aria-label='Problems by file']").await;
     assert!(problems.contains("legacy/catalog-info.yaml"), "{problems}");
     assert!(problems.contains("legacy billing v2"), "{problems}");
@@ -425,12 +421,12 @@ async fn explore_demo(c: &Client) -> Result<(), fantoccini::error::CmdError> {
     screenshot(c, "demo-catalog").await;
 
     // The components of the biggest system, and one of them two relations deep.
-    c.find(Locator::Css("[data-facet=systems] .facet-option"))
-        .await?
+    wait_for(c, "[data-facet=systems] .facet-option")
+        .await
         .click()
         .await?;
-    c.find(Locator::Css("[data-facet=kinds] [data-value=Component]"))
-        .await?
+    wait_for(c, "[data-facet=kinds] [data-value=Component]")
+        .await
         .click()
         .await?;
     wait_until(
@@ -441,13 +437,10 @@ async fn explore_demo(c: &Client) -> Result<(), fantoccini::error::CmdError> {
     )
     .await;
     screenshot(c, "demo-filtered").await;
-    c.find(Locator::Css(".table-row[data-key]"))
-        .await?
-        .click()
-        .await?;
+    wait_for(c, ".table-row[data-key]").await.click().await?;
     wait_for(c, "#entity-page[data-ref^='component:']").await;
     screenshot(c, "demo-entity").await;
-    c.find(Locator::Css("#tab-graph")).await?.click().await?;
+    wait_for(c, "#tab-graph").await.click().await?;
     wait_for(c, "#graph-depth")
         .await
         .select_by_value("2")
@@ -461,7 +454,7 @@ async fn explore_demo(c: &Client) -> Result<(), fantoccini::error::CmdError> {
     screenshot(c, "demo-graph").await;
 
     // The descriptor as written, highlighted.
-    c.find(Locator::Css("#tab-yaml")).await?.click().await?;
+    wait_for(c, "#tab-yaml").await.click().await?;
     let yaml = text(c, "#entity-yaml").await;
     assert!(yaml.contains("kind: Component"), "{yaml}");
     assert!(
