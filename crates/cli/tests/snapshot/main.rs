@@ -6,6 +6,9 @@ mod bad_files;
 mod git;
 mod round_trip;
 
+#[path = "../support/commit.rs"]
+mod commit;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -188,25 +191,7 @@ pub(crate) fn git_repo(dir: &Path, files: &[(&str, &[u8])]) {
         ),
     )
     .expect("remote");
-    for (path, content) in files {
-        write(dir, path, content);
-    }
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.write().expect("index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let who = git2::Signature::new(
-        "Test",
-        "test@example.com",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .expect("sig");
-    repo.commit(Some("HEAD"), &who, &who, "Initial commit", &tree, &[])
-        .expect("commit");
+    commit::commit_files(&repo, dir, files);
 }
 
 pub(crate) fn component(name: &str, spec: &str) -> String {
