@@ -12,9 +12,12 @@ use greenroom_scaffolder::{
 
 use crate::{Error, Greenroom};
 
-/// The environment variable naming the built-in templates folder (the packaged app sets it
-/// to its resources; a source checkout uses its own `templates/`).
+/// The environment variable naming the built-in templates folder (by default a source
+/// checkout's own `templates/`, else where the Debian package installs them).
 pub const TEMPLATES_DIR_ENV: &str = "GREENROOM_TEMPLATES_DIR";
+
+/// Where the Debian package installs the built-in templates.
+pub const INSTALLED_TEMPLATES_DIR: &str = "/usr/share/greenroom/templates";
 
 /// The templates Greenroom offers, and those that could not be loaded.
 pub struct TemplateList {
@@ -30,7 +33,15 @@ impl Greenroom {
         std::env::var_os(TEMPLATES_DIR_ENV)
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
-            .unwrap_or_else(builtin_dir)
+            .unwrap_or_else(|| {
+                let checkout = builtin_dir();
+                let installed = PathBuf::from(INSTALLED_TEMPLATES_DIR);
+                if !checkout.is_dir() && installed.is_dir() {
+                    installed
+                } else {
+                    checkout
+                }
+            })
     }
 
     /// Every template: those of the catalog's indexed repositories, then the built-in
