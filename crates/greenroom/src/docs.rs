@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use greenroom_catalog::EntityRef;
 use greenroom_catalog::descriptor::parent_dir;
 use greenroom_catalog::store::EntityRecord;
-use greenroom_catalog::store::{
-    DocSection, DocSiteRecord, EntityQuery, NewDocSite, SourceKind, SourceRecord,
-};
+use greenroom_catalog::store::{DocSection, DocSiteRecord, EntityQuery, NewDocSite, SourceKind};
 use greenroom_techdocs::{
     BuildOptions, DocsFiles, DocsLocation, DocsRequest, DocsSite, Site, SiteCache, WorkingTree,
     build_site, locate_docs, locate_in_folder,
 };
 use serde::{Deserialize, Serialize};
 
+use crate::remote::FetchedRepos;
 use crate::remote_docs::{GitDocs, materialise_assets};
 use crate::{Error, Greenroom, IndexReport, Progress};
 
@@ -90,9 +90,33 @@ pub struct DocsReport {
 struct Planned {
     source_id: i64,
     repo: PathBuf,
+    /// The repository's files, opened once for all of its sites.
+    files: Rc<dyn DocsFiles>,
     location: DocsLocation,
     entities: Vec<String>,
     name: String,
+}
+
+/// Opens the repositories of one source for the docs renderer: a folder source's working
+/// trees, or a remote source's last fetched trees (its repository list read once).
+enum RepoOpener {
+    Folder,
+    Remote(FetchedRepos),
+}
+
+impl RepoOpener {
+    /// The files of `repo` (a folder, or a remote repository's key).
+    fn open(&self, repo: &str) -> Result<Rc<dyn DocsFiles>, Error> {
+        match self {
+            RepoOpener::Remote(fetched) => Ok(Rc::new(GitDocs(fetched.tree(repo)?))),
+            RepoOpener::Folder => {
+                let path = Path::new(repo);
+                Ok(Rc::new(
+                    WorkingTree::new(path).map_err(|e| Error::io(path, &e))?,
+                ))
+            }
+        }
+    }
 }
 
 impl Greenroom {
@@ -100,25 +124,16 @@ impl Greenroom {
         SiteCache::new(self.dir.join("docs-cache"))
     }
 
-    /// A repository's files: the working tree of a folder source's repository, the last
-    /// fetched tree of a remote one (`repo` is its key).
-    fn docs_files(
-        &self,
-        source_id: i64,
-        kind: SourceKind,
-        repo: &str,
-    ) -> Result<Box<dyn DocsFiles>, Error> {
-        match kind {
-            SourceKind::Remote => Ok(Box::new(GitDocs(
-                self.remote_tree(&source_id.to_string(), repo)?,
-            ))),
-            _ => {
-                let path = Path::new(repo);
-                Ok(Box::new(
-                    WorkingTree::new(path).map_err(|e| Error::io(path, &e))?,
-                ))
-            }
-        }
+    /// How to open the repositories of `source` (by its id).
+    fn repo_opener(&self, source_id: i64) -> Result<RepoOpener, Error> {
+        let record = self
+            .catalog
+            .source(source_id)?
+            .ok_or_else(|| Error::Invalid(format!("there is no source {source_id}")))?;
+        Ok(match record.kind {
+            SourceKind::Remote => RepoOpener::Remote(self.fetched_repos(&record)?),
+            _ => RepoOpener::Folder,
+        })
     }
 
     /// The docs of an entity, built now (unchanged pages come from the cache) and kept in
@@ -143,7 +158,7 @@ impl Greenroom {
                 return Ok(EntityDocs::None);
             };
             let repo = PathBuf::from(&location.repo);
-            let files = self.docs_files(record.source_id, kind, &location.repo)?;
+            let files = self.repo_opener(record.source_id)?.open(&location.repo)?;
             let request = DocsRequest {
                 descriptor_dir: parent_dir(&location.file).to_owned(),
                 annotations: record.entity.metadata.annotations.clone(),
@@ -171,11 +186,12 @@ impl Greenroom {
                     let planned = Planned {
                         source_id: record.source_id,
                         repo: repo.clone(),
+                        files: Rc::clone(&files),
                         location: docs,
                         entities: vec![key.clone()],
                         name: record.entity.metadata.name.clone(),
                     };
-                    let (site, record) = self.build_and_store(&planned, files.as_ref())?;
+                    let (site, record) = self.build_and_store(&planned)?;
                     let repo = match kind {
                         SourceKind::Remote => materialise_assets(
                             &self.dir.join("docs-remote"),
@@ -215,7 +231,7 @@ impl Greenroom {
             .into_iter()
             .filter(|s| matches!(s.kind, SourceKind::Folder | SourceKind::Remote))
         {
-            let planned = self.plan_docs(&source)?;
+            let planned = self.plan_docs(source.id)?;
             on_progress(DocsProgress::Started {
                 sites: planned.len(),
             });
@@ -226,9 +242,7 @@ impl Greenroom {
                     .catalog
                     .doc_site(&kept[i].0, &kept[i].1)?
                     .map(|r| r.content_hash);
-                let built = self
-                    .docs_files(source.id, source.kind, &kept[i].0)
-                    .and_then(|files| self.build_and_store(site, files.as_ref()));
+                let built = self.build_and_store(site);
                 match built {
                     Ok((_, record)) => {
                         report.sites += 1;
@@ -269,12 +283,12 @@ impl Greenroom {
 
     /// The sites of a source's repositories: entities that say where their docs are, and
     /// the main entity of a repository whose root has `mkdocs.yml` or `docs/`.
-    fn plan_docs(&self, source: &SourceRecord) -> Result<Vec<Planned>, Error> {
+    fn plan_docs(&self, source_id: i64) -> Result<Vec<Planned>, Error> {
         let mut records = Vec::new();
         for summary in self
             .catalog
             .list(&EntityQuery {
-                sources: vec![source.id],
+                sources: vec![source_id],
                 ..EntityQuery::default()
             })?
             .items
@@ -290,12 +304,12 @@ impl Greenroom {
                     .push(record);
             }
         }
+        let opener = self.repo_opener(source_id)?;
         let mut planned: Vec<Planned> = Vec::new();
         for (repo, mut records) in by_repo {
-            let Ok(files) = self.docs_files(source.id, source.kind, &repo) else {
+            let Ok(files) = opener.open(&repo) else {
                 continue;
             };
-            let files = files.as_ref();
             let repo = PathBuf::from(repo);
             records.sort_by_key(|r| r.location.as_ref().map(|l| (l.file.clone(), l.document)));
             let mut claimed = false;
@@ -312,8 +326,8 @@ impl Greenroom {
                     annotations: annotations.clone(),
                     repo_urls: location.remote_url.clone().into_iter().collect(),
                 };
-                if let Ok(DocsSite::Local(docs)) = locate_docs(files, &request) {
-                    add_planned(&mut planned, record, &repo, docs);
+                if let Ok(DocsSite::Local(docs)) = locate_docs(files.as_ref(), &request) {
+                    add_planned(&mut planned, record, &repo, &files, docs);
                     claimed = true;
                 }
             }
@@ -324,9 +338,9 @@ impl Greenroom {
                             .as_ref()
                             .is_some_and(|l| !l.file.contains('/') && l.document == 0)
                 })
-                && let Some(docs) = locate_in_folder(files, "")
+                && let Some(docs) = locate_in_folder(files.as_ref(), "")
             {
-                add_planned(&mut planned, main, &repo, docs);
+                add_planned(&mut planned, main, &repo, &files, docs);
             }
         }
         // Entities that borrow another entity's docs show the same site.
@@ -350,11 +364,8 @@ impl Greenroom {
         Ok(planned)
     }
 
-    fn build_and_store(
-        &mut self,
-        planned: &Planned,
-        files: &dyn DocsFiles,
-    ) -> Result<(Site, DocSiteRecord), Error> {
+    fn build_and_store(&mut self, planned: &Planned) -> Result<(Site, DocSiteRecord), Error> {
+        let files = planned.files.as_ref();
         let options = BuildOptions {
             default_site_name: Some(planned.name.clone()),
             ..BuildOptions::default()
@@ -390,7 +401,13 @@ impl Greenroom {
     }
 }
 
-fn add_planned(planned: &mut Vec<Planned>, record: &EntityRecord, repo: &Path, docs: DocsLocation) {
+fn add_planned(
+    planned: &mut Vec<Planned>,
+    record: &EntityRecord,
+    repo: &Path,
+    files: &Rc<dyn DocsFiles>,
+    docs: DocsLocation,
+) {
     if let Some(existing) = planned
         .iter_mut()
         .find(|p| p.repo == repo && p.location.dir == docs.dir)
@@ -400,6 +417,7 @@ fn add_planned(planned: &mut Vec<Planned>, record: &EntityRecord, repo: &Path, d
         planned.push(Planned {
             source_id: record.source_id,
             repo: repo.to_owned(),
+            files: Rc::clone(files),
             location: docs,
             entities: vec![record.key.clone()],
             name: record.entity.metadata.name.clone(),

@@ -549,14 +549,38 @@ impl Greenroom {
         repo: &str,
     ) -> Result<greenroom_sources::remote::GitTree, Error> {
         let record = self.catalog.find_source(source)?;
-        let (repos, _) = repositories(&record).map_err(Error::Invalid)?;
-        let found = repos.iter().find(|r| r.key() == repo).ok_or_else(|| {
+        self.fetched_repos(&record)?.tree(repo)
+    }
+
+    /// The repositories of a remote source with their cache, to open several of their
+    /// fetched trees after reading the source's repository list once.
+    pub(crate) fn fetched_repos(&self, record: &SourceRecord) -> Result<FetchedRepos, Error> {
+        let (repos, _) = repositories(record).map_err(Error::Invalid)?;
+        Ok(FetchedRepos {
+            source_name: record.name.clone(),
+            repos,
+            cache_dir: self.remote_cache_dir(record.id),
+        })
+    }
+}
+
+/// A remote source's repositories and where their clones are cached.
+pub(crate) struct FetchedRepos {
+    source_name: String,
+    repos: Vec<RemoteRepo>,
+    cache_dir: PathBuf,
+}
+
+impl FetchedRepos {
+    /// The last fetched tree of the repository `repo` (its key).
+    pub(crate) fn tree(&self, repo: &str) -> Result<greenroom_sources::remote::GitTree, Error> {
+        let found = self.repos.iter().find(|r| r.key() == repo).ok_or_else(|| {
             Error::Invalid(format!(
                 "{repo} is not a repository of {}; `greenroom source list` shows them",
-                record.name
+                self.source_name
             ))
         })?;
-        let entry = found.cache_entry(&self.remote_cache_dir(record.id));
+        let entry = found.cache_entry(&self.cache_dir);
         let (branch, commit) = greenroom_sources::remote::cache::cached_state(&entry)
             .ok_or_else(|| {
                 Error::Invalid(format!(
