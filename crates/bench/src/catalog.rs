@@ -6,7 +6,6 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use greenroom::demo::{DemoOptions, generate, plan};
 use greenroom::{Greenroom, Progress};
 use greenroom_catalog::store::{
@@ -34,22 +33,23 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
         runs: 3,
         work: std::env::temp_dir().join("greenroom-bench"),
     };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .with_context(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--repos" => o.repos = value()?.parse()?,
-            "--per-repo" => o.per_repo = value()?.parse()?,
-            "--search-entities" => o.search_entities = value()?.parse()?,
-            "--runs" => o.runs = value()?.parse()?,
-            "--work" => o.work = PathBuf::from(value()?),
-            other => anyhow::bail!(
-                "unknown option {other}; options: --repos N --per-repo N --search-entities N --runs N --work DIR"
-            ),
+    for (flag, value) in crate::flags(
+        args,
+        &[
+            "--repos",
+            "--per-repo",
+            "--search-entities",
+            "--runs",
+            "--work",
+        ],
+    )? {
+        match flag {
+            "--repos" => o.repos = value.parse()?,
+            "--per-repo" => o.per_repo = value.parse()?,
+            "--search-entities" => o.search_entities = value.parse()?,
+            "--runs" => o.runs = value.parse()?,
+            "--work" => o.work = PathBuf::from(value),
+            _ => unreachable!("crate::flags refuses other flags"),
         }
     }
     Ok(o)

@@ -49,3 +49,30 @@ pub(crate) fn median(values: &mut [Duration]) -> Duration {
     values.sort();
     values[values.len() / 2]
 }
+
+/// Pairs each `--flag` in `args` with the value after it, refusing flags not in `known`
+/// and flags without a value.
+pub(crate) fn flags<'a>(
+    args: &'a [String],
+    known: &[&str],
+) -> anyhow::Result<Vec<(&'a str, &'a str)>> {
+    let mut pairs = Vec::new();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if !known.contains(&flag.as_str()) {
+            anyhow::bail!(
+                "unknown option {flag}; options: {}",
+                known
+                    .iter()
+                    .map(|k| format!("{k} VALUE"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))?;
+        pairs.push((flag.as_str(), value.as_str()));
+    }
+    Ok(pairs)
+}

@@ -23,20 +23,12 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
         runs: 3,
         work: std::env::temp_dir().join("greenroom-bench"),
     };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .with_context(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--repos" => o.repos = value()?.parse()?,
-            "--runs" => o.runs = value()?.parse()?,
-            "--work" => o.work = PathBuf::from(value()?),
-            other => {
-                anyhow::bail!("unknown option {other}; options: --repos N --runs N --work DIR")
-            }
+    for (flag, value) in crate::flags(args, &["--repos", "--runs", "--work"])? {
+        match flag {
+            "--repos" => o.repos = value.parse()?,
+            "--runs" => o.runs = value.parse()?,
+            "--work" => o.work = PathBuf::from(value),
+            _ => unreachable!("crate::flags refuses other flags"),
         }
     }
     anyhow::ensure!(

@@ -14,6 +14,7 @@ macro_rules! out {
     }};
 }
 
+use greenroom::catalog::store::WriteStats;
 use serde::Serialize;
 
 /// Prints rows as aligned columns under a header; the last column is not padded.
@@ -75,5 +76,17 @@ pub fn ago(millis: Option<i64>) -> String {
         60..=3599 => format!("{} min ago", seconds / 60),
         3600..=86_399 => format!("{} h ago", seconds / 3600),
         _ => format!("{} days ago", seconds / 86_400),
+    }
+}
+
+/// What a write changed, in words: "no changes" or "N added, N updated, N removed".
+pub fn changes(stats: &WriteStats) -> String {
+    if stats.added + stats.updated + stats.removed == 0 {
+        "no changes".to_owned()
+    } else {
+        format!(
+            "{} added, {} updated, {} removed",
+            stats.added, stats.updated, stats.removed
+        )
     }
 }

@@ -7,7 +7,7 @@ use greenroom::{Greenroom, IndexReport};
 
 use crate::args::{DemoArgs, IndexArgs, SourceCommand};
 use crate::progress::IndexBar;
-use crate::render::{json, table};
+use crate::render::{changes, json, table};
 
 pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -158,21 +158,13 @@ pub fn print_reports(reports: &[IndexReport]) {
             crate::out!("{}: not indexed: {error}", r.name);
             continue;
         }
-        let s = &r.stats;
-        let changes = if s.added + s.updated + s.removed == 0 {
-            "no changes".to_owned()
-        } else {
-            format!(
-                "{} added, {} updated, {} removed",
-                s.added, s.updated, s.removed
-            )
-        };
+        let changes = changes(&r.stats);
         crate::out!(
             "{}: {} repositories ({} read, {} unchanged), {changes} in {} ms",
             r.name,
             r.repos,
-            s.repos_read,
-            s.repos_unchanged,
+            r.stats.repos_read,
+            r.stats.repos_unchanged,
             r.millis
         );
     }

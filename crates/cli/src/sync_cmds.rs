@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::args::{CredentialsCommand, SyncArgs};
-use crate::render::{ago, json, table};
+use crate::render::{ago, changes, json, table};
 
 /// `greenroom source add TARGET`: a folder, a list file, or a Git URL.
 pub fn add(
@@ -106,8 +106,9 @@ pub fn sync(greenroom: &mut Greenroom, args: &SyncArgs) -> anyhow::Result<ExitCo
     } else {
         print_reports(&reports);
     }
-    // Docs are read from the fetched trees; unchanged sites come from the cache.
-    for report in &reports {
+    // Docs are read from the fetched trees; a source whose repositories did not move has
+    // nothing new to build.
+    for report in reports.iter().filter(|r| r.updated > 0) {
         let docs = greenroom.index_docs(Some(&report.source_id.to_string()), &|_| {})?;
         if !args.json {
             crate::source_cmds::print_docs(&docs);
@@ -164,15 +165,7 @@ fn print_reports(reports: &[SyncReport]) {
             crate::out!("{}: not synced: {error}", r.name);
             continue;
         }
-        let s = &r.stats;
-        let changes = if s.added + s.updated + s.removed == 0 {
-            "no changes".to_owned()
-        } else {
-            format!(
-                "{} added, {} updated, {} removed",
-                s.added, s.updated, s.removed
-            )
-        };
+        let changes = changes(&r.stats);
         crate::out!(
             "{}: {} repositories ({} updated, {} unchanged, {} failed), {changes} in {} ms",
             r.name,

@@ -127,33 +127,45 @@ impl FetchFailure {
             && error.class() == git2::ErrorClass::Ssh
         {
             FailureKind::UnknownHostKey
-        } else if lower.contains("404")
-            || lower.contains("not found")
-            || lower.contains("not exported")
-            || lower.contains("no such repository")
-            || lower.contains("does not appear to be a git repository")
-            || lower.contains("could not find repository")
-            || lower.contains("does not exist")
-        {
+        } else if contains_any(
+            &lower,
+            &[
+                "404",
+                "not found",
+                "not exported",
+                "no such repository",
+                "does not appear to be a git repository",
+                "could not find repository",
+                "does not exist",
+            ],
+        ) {
             FailureKind::NotFound
-        } else if lower.contains("failed to connect")
-            || lower.contains("failed to resolve")
-            || lower.contains("connection refused")
-            || lower.contains("network is unreachable")
-            || lower.contains("no route to host")
-            || lower.contains("name or service not known")
-        {
+        } else if contains_any(
+            &lower,
+            &[
+                "failed to connect",
+                "failed to resolve",
+                "connection refused",
+                "network is unreachable",
+                "no route to host",
+                "name or service not known",
+            ],
+        ) {
             FailureKind::Unreachable
-        } else if lower.contains("eof")
-            || lower.contains("connection reset")
-            || lower.contains("broken pipe")
-            || lower.contains("early end")
-            || lower.contains("incomplete")
-            || lower.contains("short read")
-            || lower.contains("error receiving data")
-            || lower.contains("failed to read")
-            || lower.contains("truncated")
-            || transferring
+        } else if contains_any(
+            &lower,
+            &[
+                "eof",
+                "connection reset",
+                "broken pipe",
+                "early end",
+                "incomplete",
+                "short read",
+                "error receiving data",
+                "failed to read",
+                "truncated",
+            ],
+        ) || transferring
         {
             FailureKind::Interrupted
         } else {
@@ -182,6 +194,11 @@ impl FetchFailure {
         };
         FetchFailure::new(kind, host, message)
     }
+}
+
+/// Whether `text` contains any of `words`.
+fn contains_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| text.contains(w))
 }
 
 #[cfg(test)]
