@@ -165,6 +165,18 @@ fn screenshot_dir() -> PathBuf {
 async fn screenshot(client: &Client, name: &str) {
     // Let transitions and lazy parts settle so the picture shows what a person sees.
     tokio::time::sleep(Duration::from_millis(700)).await;
+    // WebKitWebDriver's screenshot waits for the next paint, and a page that is quite still
+    // may not paint again for minutes: keep it painting meanwhile, invisibly.
+    client
+        .execute(
+            "const until = Date.now() + 5000; const tick = () => { \
+               document.body.style.opacity = document.body.style.opacity === '0.999' ? '1' : '0.999'; \
+               if (Date.now() < until) requestAnimationFrame(tick); else document.body.style.opacity = ''; }; \
+             requestAnimationFrame(tick)",
+            vec![],
+        )
+        .await
+        .expect("the page runs scripts");
     let png = client.screenshot().await.expect("a screenshot");
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).expect("the screenshot folder");

@@ -172,6 +172,11 @@ async fn walk(
             .await
             .contains(&format!("{} needs credentials", http.host()))
     );
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })",
+        vec![serde_json::Value::String(prompt.clone())],
+    )
+    .await?;
     screenshot(c, "remote-credentials").await;
     c.find(Locator::Css(&format!("{prompt} input[type=text]")))
         .await?
@@ -260,10 +265,7 @@ async fn walk(
     wait_text(c, &format!("{orders} tr[data-repo]"), "offline").await;
     wait_text(c, &format!("{orders} .source-stats"), "2 entities").await;
     let synced = text(c, &format!("{orders} .synced-at")).await;
-    assert!(
-        synced.starts_with("Synced ") && synced.ends_with(" ago"),
-        "{synced}"
-    );
+    assert!(synced.starts_with("Synced "), "{synced}");
     screenshot(c, "remote-offline").await;
     Ok(())
 }
