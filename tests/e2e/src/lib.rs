@@ -69,6 +69,7 @@ fn free_port() -> u16 {
 /// A private place for one run of the app: its data folder and a home for WebKit's files.
 pub struct Sandbox {
     dir: tempfile::TempDir,
+    extra: std::cell::RefCell<Vec<(String, std::ffi::OsString)>>,
 }
 
 impl Sandbox {
@@ -76,6 +77,7 @@ impl Sandbox {
     pub fn new() -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("a temporary folder"),
+            extra: std::cell::RefCell::default(),
         }
     }
 
@@ -87,6 +89,11 @@ impl Sandbox {
     /// The app's data folder in it.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// Sets one more variable for the app's next start (e.g. a program to play the browser).
+    pub fn set_env(&self, key: &str, value: impl Into<std::ffi::OsString>) {
+        self.extra.borrow_mut().push((key.to_owned(), value.into()));
     }
 
     /// The environment the app runs with.
@@ -139,6 +146,7 @@ impl Driver {
             std::fs::create_dir_all(&value).ok();
             command.env(key, value);
         }
+        command.envs(sandbox.extra.borrow().iter().cloned());
         let child = command.spawn().expect("tauri-driver starts");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

@@ -21,6 +21,19 @@ pub fn screenshot_dir() -> PathBuf {
 /// Saves a screenshot of the window as `<name>.png`, once transitions have settled.
 pub async fn screenshot(client: &Client, name: &str) {
     tokio::time::sleep(Duration::from_millis(700)).await;
+    // WebKitWebDriver's screenshot waits for the next paint, and a page that is quite still
+    // (no caret, no spinner) may not paint again for minutes: keep it painting meanwhile,
+    // with a change of opacity nobody can see.
+    client
+        .execute(
+            "const until = Date.now() + 5000; const tick = () => { \
+               document.body.style.opacity = document.body.style.opacity === '0.999' ? '1' : '0.999'; \
+               if (Date.now() < until) requestAnimationFrame(tick); else document.body.style.opacity = ''; }; \
+             requestAnimationFrame(tick)",
+            vec![],
+        )
+        .await
+        .expect("the page runs scripts");
     let png = client.screenshot().await.expect("a screenshot");
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).expect("the screenshot folder");
@@ -32,6 +45,14 @@ pub async fn screenshot(client: &Client, name: &str) {
 /// The text of an element, once it is there.
 pub async fn text(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap_or_default()
+}
+
+/// Waits until the text of `css` contains `expected`.
+pub async fn wait_text(client: &Client, css: &str, expected: &str) {
+    let script = format!(
+        "return (document.querySelector({css:?})?.textContent ?? '').includes({expected:?})"
+    );
+    wait_until(client, &format!("`{css}` to say `{expected}`"), &script).await;
 }
 
 /// Runs a script and returns its string result.

@@ -6,12 +6,11 @@
 //! Screenshots of the main screens go to `$GREENROOM_SCREENSHOTS` (default: a folder in
 //! the target directory).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Instant;
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
-use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
+use greenroom_e2e::shots::{ctrl_k, enter, screenshot, text};
 use greenroom_e2e::{
     Driver, Sandbox, app_binary, git_repo, require_prerequisites, wait_for, wait_until,
 };
@@ -156,27 +155,6 @@ fn fixture(root: &Path) {
     git_repo(&root.join("legacy"), &[("catalog-info.yaml", LEGACY)]);
 }
 
-fn screenshot_dir() -> PathBuf {
-    std::env::var_os("GREENROOM_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots"))
-}
-
-async fn screenshot(client: &Client, name: &str) {
-    // Let transitions and lazy parts settle so the picture shows what a person sees.
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let png = client.screenshot().await.expect("a screenshot");
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).expect("the screenshot folder");
-    let path = dir.join(format!("{name}.png"));
-    std::fs::write(&path, png).expect("the screenshot written");
-    println!("screenshot: {}", path.display());
-}
-
-async fn text(client: &Client, css: &str) -> String {
-    wait_for(client, css).await.text().await.unwrap_or_default()
-}
-
 async fn rows(client: &Client) -> Vec<String> {
     let value = client
         .execute(
@@ -308,16 +286,7 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
 
     // Find the API through the palette, by keyboard only.
     wait_for(c, "#catalog-filter").await.click().await?;
-    let ctrl_k = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down {
-            value: Key::Control.into(),
-        })
-        .then(KeyAction::Down { value: 'k' })
-        .then(KeyAction::Up { value: 'k' })
-        .then(KeyAction::Up {
-            value: Key::Control.into(),
-        });
-    c.perform_actions(ctrl_k).await?;
+    ctrl_k(c).await?;
     wait_for(c, "[cmdk-input]")
         .await
         .send_keys("payments api")
@@ -326,7 +295,7 @@ async fn run(c: &Client, repos: &Path) -> Result<(), fantoccini::error::CmdError
     screenshot(c, "palette").await;
     wait_for(c, "[cmdk-input]")
         .await
-        .send_keys(&char::from(Key::Enter).to_string())
+        .send_keys(&enter())
         .await?;
     wait_for_page(c, "api:default/payments-api").await;
 

@@ -46,7 +46,11 @@ export function AccountMenu() {
         className={`account-button${attention ? ' attention' : ''}`}
         id="account-button"
         aria-expanded={open}
-        onClick={() => setOpen((o) => !o)}
+        onClick={() => {
+          // Opening asks afresh: the settings file may have been edited meanwhile.
+          if (!open) void status.refetch()
+          setOpen(!open)
+        }}
       >
         <span className="avatar" aria-hidden>
           {user ? initials(user.name) : '?'}

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { Link } from 'react-router'
 import { api, errorMessage } from '../api'
 import type { RemoteRepoRecord } from '../bindings/RemoteRepoRecord'
@@ -19,7 +19,10 @@ export function AddRemote({ disabled, onAdd }: { disabled: boolean; onAdd: (url:
       className="add-remote"
       onSubmit={(e) => {
         e.preventDefault()
-        if (url.trim()) onAdd(url.trim(), branch.trim() || null)
+        if (!url.trim()) return
+        onAdd(url.trim(), branch.trim() || null)
+        setUrl('')
+        setBranch('')
       }}
     >
       <input
@@ -56,8 +59,19 @@ interface CardProps {
   onCancel: () => void
 }
 
+/** The time now, renewed every `every` milliseconds, so "5 minutes ago" stays true. */
+function useNow(every: number): number {
+  const [now, setNow] = useState(Date.now)
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), every)
+    return () => window.clearInterval(timer)
+  }, [every])
+  return now
+}
+
 /** A remote source: its repositories' state, sync now and cancel, credentials, remove. */
 export function RemoteSourceCard({ source, busy, progress, onSync, onCancel }: CardProps) {
+  const now = useNow(30_000)
   const client = useQueryClient()
   const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -133,7 +147,7 @@ export function RemoteSourceCard({ source, busy, progress, onSync, onCancel }: C
         </Link>
         <span className={source.error_count > 0 ? 'badge-error chip' : ''}>{plural(source.error_count, 'error', 'errors')}</span>
         <span className="synced-at" title={synced ? new Date(synced).toLocaleString() : undefined}>
-          {synced ? `Synced ${timeAgo(synced)}` : 'Never synced'}
+          {synced ? `Synced ${timeAgo(synced, now)}` : 'Never synced'}
         </span>
       </div>
       {progress?.running && <SyncBar progress={progress} />}
@@ -146,7 +160,7 @@ export function RemoteSourceCard({ source, busy, progress, onSync, onCancel }: C
         <CredentialsPrompt key={host} host={host} onSaved={onSync} />
       ))}
       {error && <div className="notice error">{error}</div>}
-      {list.length > 0 && <RepoTable repos={list} progress={progress} />}
+      {list.length > 0 && <RepoTable repos={list} progress={progress} now={now} />}
     </section>
   )
 }
@@ -169,7 +183,7 @@ function SyncBar({ progress }: { progress: SourceProgress }) {
   )
 }
 
-function RepoTable({ repos, progress }: { repos: RemoteRepoRecord[]; progress: SourceProgress | null }) {
+function RepoTable({ repos, progress, now }: { repos: RemoteRepoRecord[]; progress: SourceProgress | null; now: number }) {
   return (
     <table className="repo-table" aria-label="Repositories">
       <thead>
@@ -193,7 +207,7 @@ function RepoTable({ repos, progress }: { repos: RemoteRepoRecord[]; progress: S
               <td className="mono small" title={repo.commit ?? undefined}>
                 {shortCommit(repo.commit)}
               </td>
-              <td className="small">{repo.syncedAt ? timeAgo(repo.syncedAt) : 'never'}</td>
+              <td className="small">{repo.syncedAt ? timeAgo(repo.syncedAt, now) : 'never'}</td>
               <td className="small">
                 {repo.entityCount}
                 {repo.problemErrors > 0 && <span className="chip badge-error">{plural(repo.problemErrors, 'error', 'errors')}</span>}
