@@ -51,6 +51,14 @@ fn export(dir: &Path) {
         greenroom::scaffolder::DryRun,
         greenroom::scaffolder::RunOutcome,
         greenroom::scaffolder::Progress,
+        crate::snapshots::ExportRequest,
+        crate::snapshots::ImportRequest,
+        greenroom::snapshot::SnapshotProgress,
+        greenroom::snapshot::SnapshotInfo,
+        greenroom::snapshot::ImportReport,
+        greenroom::snapshot::ExportReport,
+        greenroom::snapshot::SnapshotSource,
+        greenroom::snapshot::RepoAvailability,
     );
 }
 

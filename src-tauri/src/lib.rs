@@ -12,6 +12,7 @@ pub mod error;
 mod feed;
 mod navigation;
 pub mod remote;
+pub mod snapshots;
 mod timing;
 mod watching;
 mod webview;
@@ -33,6 +34,9 @@ pub fn run() {
         .plugin(navigation::guard())
         .manage(docs::OpenSites::default())
         .manage(create::Projects::default())
+        .manage(snapshots::LaunchSnapshot::from_args(
+            std::env::args_os().skip(1),
+        ))
         .register_asynchronous_uri_scheme_protocol(docs::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             std::thread::spawn(move || responder.respond(docs::respond(&app, &request)));
@@ -85,6 +89,16 @@ pub fn run() {
             remote::sync_sources,
             remote::cancel_sync,
             remote::set_git_token,
+            snapshots::launch_snapshot,
+            snapshots::pick_snapshot,
+            snapshots::pick_export_file,
+            snapshots::default_export_folder,
+            snapshots::inspect_snapshot_file,
+            snapshots::import_snapshot,
+            snapshots::export_snapshot,
+            snapshots::list_snapshots,
+            snapshots::set_snapshot_wins,
+            snapshots::entity_repository,
             background_sync::background_sync_status,
             background_sync::set_sync_settings,
             docs::entity_docs,

@@ -5,6 +5,7 @@ import { api } from './api'
 import { AccountMenu } from './components/AccountMenu'
 import { SyncActivity } from './components/BackgroundSync'
 import { CommandPalette } from './components/CommandPalette'
+import { LaunchSnapshot } from './components/LaunchSnapshot'
 import { ThemeSwitch } from './components/ThemeSwitch'
 import { watcherBusy } from './lib/flag'
 import { count } from './lib/format'
@@ -72,6 +73,7 @@ export function App() {
         <Outlet />
       </main>
       <CommandPalette open={paletteOpen} onOpenChange={setPaletteOpen} />
+      <LaunchSnapshot />
     </div>
   )
 }

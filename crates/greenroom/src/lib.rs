@@ -132,13 +132,16 @@ impl Greenroom {
     pub fn remove_source(&mut self, source: &str) -> Result<SourceRecord, Error> {
         let record = self.catalog.find_source(source)?;
         self.catalog.remove_source(record.id)?;
-        if record.kind == SourceKind::Remote {
-            let cache = self.remote_cache_dir(record.id);
-            if let Err(e) = std::fs::remove_dir_all(&cache)
-                && e.kind() != std::io::ErrorKind::NotFound
-            {
-                return Err(Error::io(&cache, &e));
-            }
+        let left_behind = match record.kind {
+            SourceKind::Remote => Some(self.remote_cache_dir(record.id)),
+            SourceKind::Snapshot => snapshot::docs_dir_of(&record).map(|d| self.dir.join(d)),
+            _ => None,
+        };
+        if let Some(dir) = left_behind
+            && let Err(e) = std::fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(Error::io(&dir, &e));
         }
         Ok(record)
     }

@@ -249,6 +249,13 @@ pub struct SnapshotSource {
     pub age_millis: i64,
 }
 
+/// The docs folder (under the data dir) a snapshot source's pages were written to.
+pub(crate) fn docs_dir_of(record: &SourceRecord) -> Option<String> {
+    serde_json::from_value::<SnapshotSettings>(record.settings.clone())
+        .ok()?
+        .docs_dir
+}
+
 /// Whether an entity's repository is on this machine.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -726,13 +733,7 @@ impl Greenroom {
                 record.name
             )));
         }
-        let settings: SnapshotSettings =
-            serde_json::from_value(record.settings.clone()).unwrap_or_default();
-        self.catalog.remove_source(record.id)?;
-        if let Some(dir) = settings.docs_dir {
-            let _ = std::fs::remove_dir_all(self.dir.join(dir));
-        }
-        Ok(record)
+        self.remove_source(&record.id.to_string())
     }
 
     /// Whether an entity's repository is on this machine, and where to clone it from if

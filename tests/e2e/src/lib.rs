@@ -161,11 +161,16 @@ impl Driver {
 
     /// Opens a session: the app starts.
     pub async fn session(&self, app: &Path) -> Client {
+        self.session_with_args(app, &[]).await
+    }
+
+    /// Starts the app with command-line arguments (as a double-click on a file does).
+    pub async fn session_with_args(&self, app: &Path, args: &[String]) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": app.display().to_string() }),
+            serde_json::json!({ "application": app.display().to_string(), "args": args }),
         );
         ClientBuilder::native()
             .capabilities(caps)

@@ -2,6 +2,7 @@ import { api } from '../api'
 import { firstRunBusy } from '../lib/flag'
 import { useIndexing } from '../lib/useIndexing'
 import { AddFolder } from './AddFolder'
+import { OpenSnapshot } from './OpenSnapshot'
 import { ProgressBar } from './ProgressBar'
 
 /** The empty catalog: add your repositories, or look around a generated organisation. */
@@ -34,6 +35,14 @@ export function FirstRun() {
           <h2>Add a folder of repositories</h2>
           <p>Every Git repository under the folder is found and indexed. Edits show up while Greenroom is open.</p>
           <AddFolder disabled={running} onAdd={addFolder} primary />
+        </section>
+        <section className="card choice" id="first-run-snapshot">
+          <h2>Open a snapshot</h2>
+          <p>
+            Your team's catalog and docs in one <code>.greenroom</code> file: everything works offline, with no
+            repository cloned.
+          </p>
+          <OpenSnapshot />
         </section>
         <section className="card choice">
           <h2>Explore a demo organisation</h2>

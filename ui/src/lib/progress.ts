@@ -6,6 +6,8 @@ export interface IndexState {
   label: string
   done: number
   total: number | null
+  /** What `done` and `total` count (default: repositories). */
+  unit?: string
 }
 
 /** Folds one progress event into the state of the bar. */

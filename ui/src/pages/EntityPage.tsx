@@ -7,6 +7,7 @@ import type { EntitySummary } from '../bindings/EntitySummary'
 import type { ProblemRecord } from '../bindings/ProblemRecord'
 import { CodeBlock } from '../components/CodeBlock'
 import { docsApi } from '../docsApi'
+import { snapshotsApi } from '../snapshotsApi'
 import { EntityLink } from '../components/EntityLink'
 import { copyText } from '../lib/clipboard'
 import { groupRelations, relatedOf } from '../lib/relations'
@@ -293,7 +294,46 @@ function SourceCard({ details }: { details: EntityDetails }) {
           </>
         )}
       </dl>
+      {location && record.source_kind === 'snapshot' && <RepositoryHere entityRef={record.key} />}
     </section>
+  )
+}
+
+/** For an entity from a snapshot: whether its repository is on this machine, and if not,
+ * the URL to clone it from. */
+function RepositoryHere({ entityRef }: { entityRef: string }) {
+  const where = useQuery({ queryKey: ['entity-repository', entityRef], queryFn: () => snapshotsApi.entityRepository(entityRef) })
+  const [copied, setCopied] = useState(false)
+  const found = where.data
+  if (!found || found.kind === 'none') return null
+  if (found.kind === 'local') {
+    return (
+      <div className="notice small" style={{ marginTop: 12 }} id="repository-here">
+        A working copy is on this machine: <span className="mono">{found.path}</span>
+      </div>
+    )
+  }
+  const command = found.cloneUrl ? `git clone ${found.cloneUrl}` : null
+  return (
+    <div className="notice warning small" style={{ marginTop: 12 }} id="repository-elsewhere">
+      This came in a snapshot: its repository is not on this machine.
+      {command ? (
+        <div className="row" style={{ display: 'flex', gap: 8, alignItems: 'center', marginTop: 6 }}>
+          <code className="mono" id="clone-command">
+            {command}
+          </code>
+          <button
+            className="button"
+            id="copy-clone-command"
+            onClick={() => void copyText(command).then(() => setCopied(true))}
+          >
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+      ) : (
+        <div>The snapshot does not say where to clone it from ({found.repo}).</div>
+      )}
+    </div>
   )
 }
 

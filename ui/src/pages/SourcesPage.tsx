@@ -2,17 +2,20 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { api, errorMessage } from '../api'
-import type { ProblemRecord } from '../bindings/ProblemRecord'
 import type { SourceRecord } from '../bindings/SourceRecord'
 import { AddFolder } from '../components/AddFolder'
 import { SyncSettingsCard } from '../components/BackgroundSync'
+import { ExportSnapshot } from '../components/ExportSnapshot'
+import { OpenSnapshot } from '../components/OpenSnapshot'
 import { AddRemote, RemoteSourceCard } from '../components/RemoteSource'
+import { SnapshotSourceCard } from '../components/SnapshotSourceCard'
+import { ProblemsByFile } from '../components/ProblemsByFile'
 import { ProgressBar } from '../components/ProgressBar'
 import { count, plural, timeAgo } from '../lib/format'
 import type { IndexState } from '../lib/progress'
-import { groupByFile } from '../lib/problems'
 import { useIndexing } from '../lib/useIndexing'
 import { useRemoteSync } from '../lib/useRemoteSync'
+import { snapshotsApi } from '../snapshotsApi'
 import { sourcesApi } from '../sourcesApi'
 
 /** The folders and remote repositories Greenroom reads: add, remove, re-index or sync, and
@@ -20,6 +23,7 @@ import { sourcesApi } from '../sourcesApi'
 export function SourcesPage() {
   const sources = useQuery({ queryKey: ['sources'], queryFn: api.sources })
   const info = useQuery({ queryKey: ['app-info'], queryFn: api.appInfo })
+  const snapshots = useQuery({ queryKey: ['snapshots'], queryFn: snapshotsApi.list })
   const indexing = useIndexing()
   const [activeSource, setActiveSource] = useState<number | 'all' | null>(null)
   const remote = useRemoteSync()
@@ -72,6 +76,18 @@ export function SourcesPage() {
         <h2>Add a remote repository</h2>
         <AddRemote disabled={remote.running} onAdd={(url, branch) => void addRemote(url, branch)} />
       </section>
+      <div className="grid two" style={{ marginBottom: 16 }}>
+        <section className="card choice" id="open-snapshot-section">
+          <h2>Open a snapshot</h2>
+          <p>A catalog another team exported (a .greenroom file): it becomes its own source, replaced when you open a newer one.</p>
+          <OpenSnapshot />
+        </section>
+        <section className="card choice" id="export-snapshot-section">
+          <h2>Share this catalog</h2>
+          <p>Export every source to one file that opens offline in any Greenroom.</p>
+          <ExportSnapshot disabled={busy || !sources.data?.length} />
+        </section>
+      </div>
       {hasRemote && <SyncSettingsCard />}
       {remote.error && (
         <div className="notice error" role="alert" style={{ marginBottom: 16 }} id="remote-error">
@@ -90,7 +106,14 @@ export function SourcesPage() {
       )}
       <div className="grid">
         {sources.data?.map((source) =>
-          source.kind === 'remote' ? (
+          source.kind === 'snapshot' ? (
+            <SnapshotSourceCard
+              key={source.id}
+              source={source}
+              snapshot={snapshots.data?.find((s) => s.source.id === source.id)}
+              busy={busy}
+            />
+          ) : source.kind === 'remote' ? (
             <RemoteSourceCard
               key={source.id}
               source={source}
@@ -187,41 +210,5 @@ function SourceCard({ source, watched, busy, progress, onReindex }: CardProps) {
       {error && <div className="notice error">{error}</div>}
       {problems.data && problems.data.length > 0 && <ProblemsByFile problems={problems.data} />}
     </section>
-  )
-}
-
-function ProblemsByFile({ problems }: { problems: ProblemRecord[] }) {
-  const groups = groupByFile(problems)
-  return (
-    <div className="file-problems" aria-label="Problems by file">
-      <h3 style={{ marginBottom: 4 }}>Problems in {plural(groups.length, 'file', 'files')}</h3>
-      {groups.map(([file, list]) => (
-        <details key={file} open={groups.length <= 3}>
-          <summary className="mono small">
-            {file}{' '}
-            <span className={`chip ${list.some((p) => p.severity === 'error') ? 'badge-error' : 'badge-warning'}`}>
-              {list.length}
-            </span>
-          </summary>
-          {list.map((p, i) => (
-            <div key={i} className="problem small" style={{ paddingLeft: 14 }}>
-              <span className="where">
-                {p.line ? `${p.line}:${p.column ?? 1}` : ''} {p.severity} · {p.code}
-                {p.field ? ` · ${p.field}` : ''}
-              </span>
-              <div>
-                {p.message}
-                {p.entity_ref && (
-                  <>
-                    {' '}
-                    <span className="muted mono">({p.entity_ref})</span>
-                  </>
-                )}
-              </div>
-            </div>
-          ))}
-        </details>
-      ))}
-    </div>
   )
 }

@@ -200,6 +200,13 @@ fn an_onboarding_pack_gives_a_fresh_machine_the_same_portal_offline() {
             .is_empty()
     );
     assert_eq!(listing(&laptop.data.join("docs-cache/snapshots")), "");
+
+    // So does removing it as any source (the app's Remove does that).
+    let again = laptop.json(&["snapshot", "import", pack]);
+    assert_ne!(listing(&laptop.data.join("docs-cache/snapshots")), "");
+    laptop.ok(&["source", "remove", &again["sourceId"].to_string()]);
+    assert_eq!(laptop.json(&["stats"])["entities"], 0);
+    assert_eq!(listing(&laptop.data.join("docs-cache/snapshots")), "");
 }
 
 #[test]
