@@ -99,7 +99,7 @@ impl Greenroom {
     /// entities that do not come from a folder on this machine.
     pub fn entity_files(&self, key: &str) -> Result<EntityFiles, Error> {
         let record = self.record(key)?;
-        let (tree, file) = working_tree(&record)?;
+        let (tree, file) = self.local_tree(&record)?;
         let absolute = tree
             .confine(&file)
             .map(|(path, _)| path)
@@ -119,8 +119,30 @@ impl Greenroom {
             let tree = self.remote_tree(&record.source_id.to_string(), &location.repo)?;
             return Ok((Box::new(tree), location.file.clone()));
         }
-        let (tree, file) = working_tree(record)?;
+        let (tree, file) = self.local_tree(record)?;
         Ok((Box::new(tree), file))
+    }
+
+    /// The working tree on this machine that holds the entity's descriptor. An entity from
+    /// a snapshot names a folder on the machine that exported it: its files are opened
+    /// only from a clone here with the same remote.
+    fn local_tree(&self, record: &EntityRecord) -> Result<(WorkingTree, String), Error> {
+        if record.source_kind != SourceKind::Snapshot {
+            return working_tree(record);
+        }
+        match self.repository_of(&record.key)? {
+            crate::snapshot::RepoAvailability::Local { path } => {
+                let file = record
+                    .location
+                    .as_ref()
+                    .map(|l| l.file.clone())
+                    .unwrap_or_default();
+                let tree = WorkingTree::new(Path::new(&path))
+                    .map_err(|e| Error::io(Path::new(&path), &e))?;
+                Ok((tree, file))
+            }
+            _ => Err(not_on_this_machine(record)),
+        }
     }
 
     /// The descriptor document that defines the entity, as it is in its repository now
@@ -205,13 +227,15 @@ impl Greenroom {
 }
 
 /// The entity's repository as a working tree, and its descriptor file's path in it.
+fn not_on_this_machine(record: &EntityRecord) -> Error {
+    Error::Invalid(format!(
+        "{} does not come from a folder on this machine, so its files cannot be opened here",
+        record.key
+    ))
+}
+
 fn working_tree(record: &EntityRecord) -> Result<(WorkingTree, String), Error> {
-    let not_local = || {
-        Error::Invalid(format!(
-            "{} does not come from a folder on this machine, so its files cannot be opened here",
-            record.key
-        ))
-    };
+    let not_local = || not_on_this_machine(record);
     let location = record.location.as_ref().ok_or_else(not_local)?;
     let repo = Path::new(&location.repo);
     if !repo.is_absolute() {

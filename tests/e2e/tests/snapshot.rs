@@ -181,6 +181,10 @@ async fn open_and_import(c: &Client, clone: &Path) -> Result<(), fantoccini::err
         text(c, "#clone-command").await,
         format!("git clone {CLONE_URL}")
     );
+    assert!(
+        c.find(Locator::Css("#copy-path")).await.is_err(),
+        "no folder to open: the path in the snapshot is the exporter's"
+    );
     screenshot(c, "snapshot-entity").await;
 
     // Its docs open offline, from the snapshot.
