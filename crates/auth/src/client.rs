@@ -2,7 +2,9 @@
 //! PKCE on a loopback redirect) or with a device code, a session renewed with rotating refresh
 //! tokens, and sign-out.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Mutex as SyncMutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{
@@ -126,6 +128,18 @@ struct Session {
     refresh_token: Option<RefreshToken>,
 }
 
+/// Access tokens for other resources than the configured scopes', minted from the session's
+/// refresh token. Guarded by the session lock's order: taken only while `session` is held.
+#[derive(Debug, Default)]
+struct ResourceTokens {
+    /// By scope; each with the instant it expires.
+    tokens: HashMap<String, (AccessToken, Instant)>,
+    /// The newest refresh token when there is no session in memory (a resource token was
+    /// asked for straight from the keyring's refresh token), so a rotation is never lost even
+    /// if the keyring cannot take the new token.
+    refresh_token: Option<RefreshToken>,
+}
+
 /// Sign-in against Entra ID (or any provider shaped like it) for one configuration.
 ///
 /// Holds at most one session; all methods take `&self` and may be called from several tasks
@@ -137,6 +151,7 @@ pub struct PublicClient {
     store: TokenStore,
     provider: OnceCell<Provider>,
     session: Mutex<Option<Session>>,
+    resources: SyncMutex<ResourceTokens>,
 }
 
 impl PublicClient {
@@ -160,6 +175,7 @@ impl PublicClient {
             store,
             provider: OnceCell::new(),
             session: Mutex::new(None),
+            resources: SyncMutex::new(ResourceTokens::default()),
         })
     }
 
@@ -326,6 +342,7 @@ impl PublicClient {
             .await?;
         let account = session.account.clone();
         *slot = Some(session);
+        self.forget_resource_tokens();
         Ok(Some(account))
     }
 
@@ -346,6 +363,123 @@ impl PublicClient {
             .ok_or(AuthError::NotSignedIn)
     }
 
+    /// An access token for another resource than the configured scopes', e.g. Azure DevOps'
+    /// `499b84ac-1321-427f-aa17-267ca6975798/.default`: Entra's refresh tokens are
+    /// multi-resource, so the session's refresh token is redeemed with that `scope` (and
+    /// rotated, the new one kept exactly as a renewal keeps it). The token is cached in memory
+    /// per scope until close to expiry; it is never stored.
+    ///
+    /// Works without a session in memory too, from the refresh token in the keyring, so a
+    /// process that never restored the sign-in can still use it. Errors:
+    /// [`AuthError::NotSignedIn`] when there is no sign-in at all,
+    /// [`AuthError::SignInAgain`] when the refresh token is dead (it is then forgotten), and
+    /// [`AuthError::ResourceNotAllowed`] when the organisation has not consented to the
+    /// resource's permission.
+    pub async fn access_token_for(&self, scope: &str) -> Result<AccessToken, AuthError> {
+        let scope = scope.trim();
+        if scope.is_empty() || scope.contains(char::is_whitespace) {
+            return Err(AuthError::Provider {
+                error: "invalid_scope".to_owned(),
+                description: format!("`{scope}` is not one scope"),
+            });
+        }
+        // The session lock serialises every redemption of the refresh token.
+        let mut slot = self.session.lock().await;
+        if let Some(token) = self.cached_resource_token(scope) {
+            return Ok(token);
+        }
+        let detached = self.resource_tokens().refresh_token.clone();
+        let refresh_token = match slot.as_ref() {
+            Some(session) => session.refresh_token.clone().ok_or_else(|| {
+                AuthError::SignInAgain(
+                    "no refresh token was issued; add `offline_access` to the scopes".to_owned(),
+                )
+            })?,
+            // The keyring first: another client (the app's window) may have rotated it since.
+            None => match self.store.load(&self.config.keyring_user()).await {
+                Ok(Some(token)) => token,
+                Ok(None) if self.store.status().is_persistent() => {
+                    // Signed out elsewhere.
+                    self.forget_resource_tokens();
+                    return Err(AuthError::NotSignedIn);
+                }
+                Ok(None) => detached.ok_or(AuthError::NotSignedIn)?,
+                Err(err) => {
+                    tracing::warn!("could not read the remembered sign-in: {err}");
+                    detached.ok_or(AuthError::NotSignedIn)?
+                }
+            },
+        };
+        let provider = self.provider(&crate::progress::NoProgress).await?;
+        let client = self.oauth_client(provider)?;
+        let response = client
+            .exchange_refresh_token(&openidconnect::RefreshToken::new(
+                refresh_token.secret().to_owned(),
+            ))
+            .add_scope(Scope::new(scope.to_owned()))
+            .add_scope(Scope::new("offline_access".to_owned()))
+            .request_async(&self.http)
+            .await
+            .map_err(|err| match token_error(Grant::ResourceToken, err) {
+                AuthError::ResourceNotAllowed { detail, .. } => AuthError::ResourceNotAllowed {
+                    scope: scope.to_owned(),
+                    detail,
+                },
+                other => other,
+            });
+        let response = match response {
+            Ok(response) => response,
+            Err(err) => {
+                if err.needs_sign_in() {
+                    *slot = None;
+                    self.forget_resource_tokens();
+                    self.forget_stored().await;
+                }
+                return Err(err);
+            }
+        };
+        if let Some(issued) = response.refresh_token() {
+            // Saved before the new access token is used, as a renewal does.
+            let issued = RefreshToken::new(issued.secret().clone());
+            if let Err(err) = self.store.save(&self.config.keyring_user(), &issued).await {
+                tracing::warn!("could not remember the renewed sign-in: {err}");
+            }
+            match slot.as_mut() {
+                Some(session) => session.refresh_token = Some(issued),
+                None => self.resource_tokens().refresh_token = Some(issued),
+            }
+        }
+        let token = AccessToken::new(response.access_token().secret().clone());
+        let expires = Instant::now()
+            + response
+                .expires_in()
+                .unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME);
+        self.resource_tokens()
+            .tokens
+            .insert(scope.to_owned(), (token.clone(), expires));
+        tracing::info!(scope, "got an access token for another resource");
+        Ok(token)
+    }
+
+    fn resource_tokens(&self) -> std::sync::MutexGuard<'_, ResourceTokens> {
+        self.resources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cached_resource_token(&self, scope: &str) -> Option<AccessToken> {
+        let resources = self.resource_tokens();
+        let (token, expires) = resources.tokens.get(scope)?;
+        let fresh = expires
+            .checked_duration_since(Instant::now())
+            .is_some_and(|left| left > RENEW_BEFORE_EXPIRY);
+        fresh.then(|| token.clone())
+    }
+
+    fn forget_resource_tokens(&self) {
+        *self.resource_tokens() = ResourceTokens::default();
+    }
+
     /// Renews the session now with its refresh token (rotating it), e.g. after group changes.
     pub async fn refresh(&self) -> Result<Account, AuthError> {
         let mut slot = self.session.lock().await;
@@ -358,6 +492,7 @@ impl PublicClient {
     /// Forgets the session: the keyring entry and everything in memory.
     pub async fn sign_out(&self) -> Result<(), KeyringError> {
         self.session.lock().await.take();
+        self.forget_resource_tokens();
         tracing::info!("signed out");
         self.store.forget(&self.config.keyring_user()).await
     }
@@ -376,6 +511,7 @@ impl PublicClient {
             Err(err) => {
                 if err.needs_sign_in() {
                     *slot = None;
+                    self.forget_resource_tokens();
                     self.forget_stored().await;
                 }
                 return Err(err);
@@ -392,6 +528,7 @@ impl PublicClient {
             .await?;
         if renewed.account.id != previous.id {
             *slot = None;
+            self.forget_resource_tokens();
             self.forget_stored().await;
             return Err(AuthError::AccountChanged);
         }
@@ -449,6 +586,7 @@ impl PublicClient {
         let remembered = session.refresh_token.is_some() && self.store.status().is_persistent();
         let account = session.account.clone();
         *self.session.lock().await = Some(session);
+        self.forget_resource_tokens();
         tracing::info!(tenant = %account.id.tenant_id, "signed in");
         progress.report(SignInProgress::SignedIn {
             account: account.clone(),
@@ -606,6 +744,7 @@ where
                 Grant::AuthorizationCode => "redeeming the sign-in code",
                 Grant::DeviceCode => "device code sign-in",
                 Grant::RefreshToken => "renewing the session",
+                Grant::ResourceToken => "getting a token for another service",
             },
             reason: error_chain(&err),
         },

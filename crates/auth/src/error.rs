@@ -188,6 +188,17 @@ pub enum AuthError {
     /// An operation needs a signed-in session.
     #[error("not signed in; run `greenroom login` or use Sign in in the app")]
     NotSignedIn,
+    /// The organisation has not allowed Greenroom to get tokens for another resource (no
+    /// consent for its API permission, or the resource is unknown in the tenant).
+    #[error(
+        "your organisation has not allowed Greenroom to get tokens for `{scope}` ({detail}); an administrator can grant the app registration that API permission"
+    )]
+    ResourceNotAllowed {
+        /// The scope asked for, e.g. `499b84ac-1321-427f-aa17-267ca6975798/.default`.
+        scope: String,
+        /// What the provider said.
+        detail: String,
+    },
     /// Any other error the provider returned.
     #[error("the identity provider refused the request: {error}{}", if .description.is_empty() { String::new() } else { format!(" ({})", .description) })]
     Provider {
@@ -218,6 +229,7 @@ impl AuthError {
             Self::IdToken(_) => "auth.id_token",
             Self::AccountChanged => "auth.account_changed",
             Self::NotSignedIn => "auth.not_signed_in",
+            Self::ResourceNotAllowed { .. } => "auth.resource_not_allowed",
             Self::Provider { .. } => "auth.provider",
         }
     }
@@ -237,6 +249,8 @@ pub(crate) enum Grant {
     AuthorizationCode,
     DeviceCode,
     RefreshToken,
+    /// A refresh token redeemed for another resource's scope.
+    ResourceToken,
 }
 
 /// Turns an OAuth error response (RFC 6749 §5.2, with Entra's `AADSTSnnnnn:` descriptions) into
@@ -252,6 +266,23 @@ pub(crate) fn from_provider(grant: Grant, error: &str, description: Option<&str>
         .next()
         .unwrap_or_default()
         .to_owned();
+    if grant == Grant::ResourceToken {
+        // No consent for the resource's permission, resource unknown in the tenant, or a scope
+        // the app may not ask for.
+        let refused = matches!(
+            aadsts,
+            Some(65001 | 65004 | 90094 | 650052 | 650057 | 500011 | 70011)
+        ) || matches!(
+            error,
+            "invalid_scope" | "invalid_resource" | "invalid_target" | "consent_required"
+        );
+        if refused {
+            return AuthError::ResourceNotAllowed {
+                scope: String::new(),
+                detail: non_empty(first_line, error),
+            };
+        }
+    }
     match aadsts {
         Some(53000..=53004) | Some(530032) | Some(530034) | Some(53011) => {
             return AuthError::ConditionalAccess {
@@ -298,10 +329,9 @@ pub(crate) fn from_provider(grant: Grant, error: &str, description: Option<&str>
             AuthError::Declined(non_empty(first_line, "the identity provider denied access"))
         }
         (Grant::DeviceCode, "expired_token") => AuthError::DeviceCodeExpired,
-        (Grant::RefreshToken, "invalid_grant") => AuthError::SignInAgain(non_empty(
-            first_line,
-            "the refresh token was expired or revoked",
-        )),
+        (Grant::RefreshToken | Grant::ResourceToken, "invalid_grant") => AuthError::SignInAgain(
+            non_empty(first_line, "the refresh token was expired or revoked"),
+        ),
         (_, "unauthorized_client") => AuthError::AppRegistration {
             problem: non_empty(first_line, "the client may not use this grant"),
             fix: "register the app as a public client (\"Mobile and desktop applications\") and set \"Allow public client flows\" to Yes",
@@ -390,6 +420,52 @@ mod tests {
         );
         assert!(matches!(code, AuthError::Provider { .. }));
         assert_eq!(code.code(), "auth.provider");
+    }
+
+    #[test]
+    fn resource_token_refusals_say_the_organisation_has_not_allowed_it() {
+        let consent = from_provider(
+            Grant::ResourceToken,
+            "invalid_grant",
+            Some(
+                "AADSTS65001: The user or administrator has not consented to use the application.",
+            ),
+        );
+        assert!(
+            matches!(consent, AuthError::ResourceNotAllowed { .. }),
+            "{consent:?}"
+        );
+        assert_eq!(consent.code(), "auth.resource_not_allowed");
+        assert!(
+            consent.to_string().contains("has not allowed Greenroom"),
+            "{consent}"
+        );
+        assert!(matches!(
+            from_provider(Grant::ResourceToken, "invalid_scope", None),
+            AuthError::ResourceNotAllowed { .. }
+        ));
+        // A dead refresh token is still a dead refresh token.
+        assert!(matches!(
+            from_provider(
+                Grant::ResourceToken,
+                "invalid_grant",
+                Some("AADSTS700082: The refresh token has expired due to inactivity.")
+            ),
+            AuthError::SignInAgain(_)
+        ));
+        assert!(matches!(
+            from_provider(Grant::ResourceToken, "invalid_grant", None),
+            AuthError::SignInAgain(_)
+        ));
+        // For the session's own scopes, missing consent stays an app registration matter.
+        assert!(matches!(
+            from_provider(
+                Grant::RefreshToken,
+                "invalid_grant",
+                Some("AADSTS65001: no consent")
+            ),
+            AuthError::AppRegistration { .. }
+        ));
     }
 
     #[test]

@@ -27,6 +27,25 @@ pub struct Settings {
     /// Sign-in with Microsoft Entra ID (`[auth]`).
     #[serde(default)]
     pub auth: Option<AuthConfig>,
+    /// Fetching from Git hosts (`[git]`).
+    #[serde(default)]
+    pub git: GitSettings,
+}
+
+/// `[git]` of `config.toml`.
+///
+/// ```toml
+/// [git]
+/// azure_devops_hosts = ["devops.contoso.com", "127.0.0.1:8443"]
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitSettings {
+    /// Hosts (`host` or `host:port`) that take Entra ID tokens for Azure DevOps, besides
+    /// `dev.azure.com` and `*.visualstudio.com`: an HTTPS fetch from one of them uses the
+    /// signed-in account's token when no token is stored for the host.
+    #[serde(default)]
+    pub azure_devops_hosts: Vec<String>,
 }
 
 /// Who signed in, remembered without any secret.

@@ -1,7 +1,8 @@
 //! HTTPS tokens for Git hosts, kept in the OS keyring (Secret Service, macOS Keychain,
 //! Windows Credential Manager) under the service `greenroom-git`, one entry per host. They
 //! never go to config files or the catalog. Keyring calls can hang on a prompt nobody
-//! sees, so each is bounded.
+//! sees, so each is bounded. Azure DevOps hosts without a stored token get the signed-in
+//! Entra ID account's token (`azure_devops`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, mpsc};
@@ -11,6 +12,7 @@ use greenroom_sources::{CredentialSource, HttpsToken};
 use keyring_core::{CredentialStore, Entry};
 use serde::{Deserialize, Serialize};
 
+use crate::azure_devops::AzureDevOpsTokens;
 use crate::{Error, Greenroom};
 
 /// Keyring "service" of the Git tokens.
@@ -128,17 +130,44 @@ fn load(host: &str) -> Result<Option<HttpsToken>, Error> {
     }))
 }
 
-/// Tokens looked up in the keyring as fetches ask for them, each host once per sync.
-#[derive(Default)]
-pub(crate) struct KeyringTokens {
+/// HTTPS tokens as fetches ask for them, each host once per sync: the token stored for the
+/// host in the keyring, else for an Azure DevOps host the signed-in Entra ID account's.
+pub(crate) struct HttpsTokens {
     seen: Mutex<HashMap<String, Result<Option<HttpsToken>, String>>>,
+    azure_devops: AzureDevOpsTokens,
 }
 
-impl CredentialSource for KeyringTokens {
+impl HttpsTokens {
+    pub(crate) fn new(azure_devops: AzureDevOpsTokens) -> Self {
+        HttpsTokens {
+            seen: Mutex::new(HashMap::new()),
+            azure_devops,
+        }
+    }
+
+    fn lookup(&self, host: &str) -> Result<Option<HttpsToken>, String> {
+        let stored = load(host);
+        if let Ok(Some(token)) = stored {
+            return Ok(Some(token));
+        }
+        if self.azure_devops.serves(host)
+            && let Some(token) = self.azure_devops.token(host)?
+        {
+            return Ok(Some(HttpsToken {
+                // Azure DevOps takes any user name with a token.
+                username: DEFAULT_TOKEN_USER.to_owned(),
+                token: token.secret().to_owned(),
+            }));
+        }
+        stored.map_err(|e| format!("the token store cannot be read ({e})"))
+    }
+}
+
+impl CredentialSource for HttpsTokens {
     fn https_token(&self, host: &str) -> Result<Option<HttpsToken>, String> {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         seen.entry(host.to_owned())
-            .or_insert_with(|| load(host).map_err(|e| e.to_string()))
+            .or_insert_with(|| self.lookup(host))
             .clone()
     }
 }

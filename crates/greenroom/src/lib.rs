@@ -2,6 +2,7 @@
 //! ask the catalog. The desktop app, the CLI and the end-to-end tests all go through it.
 
 pub mod account;
+mod azure_devops;
 pub mod demo;
 pub mod docs;
 mod error;
@@ -20,6 +21,7 @@ pub mod watch;
 
 use std::path::{Path, PathBuf};
 
+pub use azure_devops::AZURE_DEVOPS_SCOPE;
 pub use error::{Error, ErrorCode};
 pub use git_credentials::{DEFAULT_TOKEN_USER, GIT_KEYRING_SERVICE};
 pub use greenroom_auth as auth;

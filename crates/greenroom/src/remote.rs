@@ -18,7 +18,8 @@ use greenroom_sources::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::git_credentials::KeyringTokens;
+use crate::azure_devops::AzureDevOpsTokens;
+use crate::git_credentials::HttpsTokens;
 use crate::{Error, Greenroom};
 
 /// Repositories fetched at once. Fetches mostly wait on the network and the server, so
@@ -320,7 +321,7 @@ impl Greenroom {
         let previous = self.catalog.repo_states(id)?;
         let cache_dir = self.remote_cache_dir(id);
         greenroom_sources::remote::cache::clean_partial(&cache_dir);
-        let credentials = KeyringTokens::default();
+        let credentials = HttpsTokens::new(self.azure_devops_tokens());
         let ssh = SshSettings::default();
         let statuses = Mutex::new(Vec::with_capacity(repos.len()));
         let settings = SyncSettings {
@@ -390,6 +391,21 @@ impl Greenroom {
         }
         report.millis = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+}
+
+impl Greenroom {
+    /// Entra ID tokens for Azure DevOps hosts, when sign-in is configured. A settings file
+    /// that cannot be read only costs this fallback; `greenroom login` reports it.
+    fn azure_devops_tokens(&self) -> AzureDevOpsTokens {
+        let hosts = self
+            .settings()
+            .map(|s| s.git.azure_devops_hosts)
+            .unwrap_or_default();
+        let config = self
+            .auth_config(&greenroom_auth::ConfigOverrides::default())
+            .ok();
+        AzureDevOpsTokens::new(hosts, config)
     }
 }
 

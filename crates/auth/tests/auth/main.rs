@@ -8,5 +8,6 @@ mod device_flow;
 mod graph;
 mod keyring;
 mod redaction;
+mod resource;
 mod session;
 mod support;

@@ -9,7 +9,12 @@
 //   - A scripted user: GET /interaction/:uid signs in the `login_hint` user at once (unknown
 //     user -> access_denied), otherwise shows a form; consent is given automatically.
 //   - Entra behaviour oidc-provider lacks: `interval` and `message` in the device code response,
-//     `slow_down` when polled too fast, Conditional Access refusal (AADSTS53003) on demand.
+//     `slow_down` when polled too fast, Conditional Access refusal (AADSTS53003) on demand, and
+//     multi-resource refresh tokens: a refresh grant whose scope names `<resource>/.default`
+//     (Azure DevOps' 499b84ac-1321-427f-aa17-267ca6975798) redeems and rotates the refresh token
+//     as usual, and answers with a JWT access token for that resource (`aud` = the resource,
+//     `scp` = user_impersonation, signed with the provider's key), or AADSTS65001 when the
+//     tenant has not consented (setting `resourceConsent`), AADSTS500011 for unknown resources.
 //   - Test controls under /_test/ to mint bad ID tokens (claims overridden, or signed with a key
 //     that is not the provider's) and to read what the provider saw.
 // Environment: PORT (0 = any), TENANT_ID, CLIENT_ID, REFRESH_TOKEN_TTL, DEVICE_CODE_TTL,
@@ -27,6 +32,9 @@ const REFRESH_TOKEN_TTL = Number(process.env.REFRESH_TOKEN_TTL ?? 90 * 24 * 3600
 const DEVICE_CODE_TTL = Number(process.env.DEVICE_CODE_TTL ?? 900);
 const DEVICE_INTERVAL = Number(process.env.DEVICE_INTERVAL ?? 5);
 const MULTI_TENANT = new Set(['common', 'organizations']);
+// Resources other than Graph that the tenant knows, by application ID (Azure DevOps).
+const RESOURCES = new Set(['499b84ac-1321-427f-aa17-267ca6975798']);
+const RESOURCE_TOKEN_TTL = Number(process.env.RESOURCE_TOKEN_TTL ?? 3600);
 
 const users = JSON.parse(readFileSync(new URL('./users.json', import.meta.url), 'utf8'));
 // `sub` differs from `oid` as in Entra (there it is pairwise per application), so a client that
@@ -53,6 +61,8 @@ const control = {
   publishRotatedKey: false,
   slowDownNext: false,
   conditionalAccess: false,
+  resourceConsent: true,
+  resourceTokens: [], // { resource, access_token } issued for other resources, for resource servers
   polls: new Map(), // device_code -> { last, interval }
   pollsTooFast: 0,
   devicePolls: 0,
@@ -177,6 +187,38 @@ provider.use(async (ctx, next) => {
     delete ctx.body.verification_uri_complete; // Entra sends none
   }
 
+  if (route === 'token' && ctx.req.entraResource && ctx.status === 200 && ctx.body?.access_token) {
+    // The refresh token was redeemed (and rotated) by the provider; the access token is for the
+    // resource that was asked for, shaped like Entra's v1 tokens for Azure DevOps.
+    const resource = ctx.req.entraResource;
+    const user = bySubject.get(ctx.oidc.account?.accountId);
+    const now = Math.floor(Date.now() / 1000);
+    const accessToken = await new jose.SignJWT({
+      aud: resource,
+      iss: `https://sts.windows.net/${TENANT}/`,
+      appid: CLIENT_ID,
+      oid: user?.oid,
+      tid: TENANT,
+      upn: user?.email,
+      scp: 'user_impersonation',
+      ver: '1.0',
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: providerKey.kid, typ: 'JWT' })
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + RESOURCE_TOKEN_TTL)
+      .sign(await jose.importJWK(providerKey, 'RS256'));
+    control.resourceTokens.push({ resource, access_token: accessToken });
+    ctx.body = {
+      token_type: 'Bearer',
+      scope: `${resource}/user_impersonation`,
+      expires_in: RESOURCE_TOKEN_TTL,
+      ext_expires_in: RESOURCE_TOKEN_TTL,
+      access_token: accessToken,
+      refresh_token: ctx.body.refresh_token,
+    };
+  }
+
   if (route === 'token') {
     control.tokenRequests += 1;
     if (ctx.oidc.params?.grant_type === 'authorization_code') {
@@ -287,7 +329,7 @@ async function testControl(req, res, url) {
     const body = JSON.parse((await readBody(req)) || '{}');
     if (url.pathname === '/_test/tamper') control.tamper = body;
     else if (url.pathname === '/_test/settings') {
-      for (const key of ['publishRotatedKey', 'slowDownNext', 'conditionalAccess']) {
+      for (const key of ['publishRotatedKey', 'slowDownNext', 'conditionalAccess', 'resourceConsent']) {
         if (key in body) control[key] = Boolean(body[key]);
       }
     } else {
@@ -303,13 +345,49 @@ async function testControl(req, res, url) {
     jwksRequests: control.jwksRequests,
     lastCodeRedemption: control.lastCodeRedemption,
     lastTokens: control.lastTokens,
+    resourceTokens: control.resourceTokens,
     kid: providerKey.kid,
   });
 }
 
 const providerCallback = provider.callback();
 
-server.on('request', (req, res) => {
+// Entra's refresh tokens are multi-resource: a refresh grant may ask for `<resource>/.default`,
+// a scope the sign-in never named. oidc-provider (RFC 8707) would refuse it, so the resource
+// scope is taken out of the request here and the provider's answer gets the resource's token
+// (see the `route === 'token'` middleware). Returns false when it answered the request itself.
+async function resourceRefresh(req, res) {
+  const body = await readBody(req);
+  req.body = body; // oidc-provider reads an already-read body from here
+  const params = new URLSearchParams(body);
+  if (params.get('grant_type') !== 'refresh_token') return true;
+  const scopes = (params.get('scope') ?? '').split(' ').filter(Boolean);
+  const wanted = scopes.filter((scope) => scope.endsWith('/.default'));
+  if (wanted.length === 0) return true;
+  const resource = wanted[0].slice(0, -'/.default'.length);
+  const refuse = (status, error, aadsts, text) => {
+    const ctx = { status: 0, body: null };
+    entraError(ctx, status, error, aadsts, text);
+    res.statusCode = ctx.status;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(ctx.body));
+    return false;
+  };
+  if (!RESOURCES.has(resource)) {
+    return refuse(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${TENANT}.`);
+  }
+  if (!control.resourceConsent) {
+    return refuse(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${CLIENT_ID}' named 'Greenroom'. Send an interactive authorization request for this user and resource.`);
+  }
+  const rest = scopes.filter((scope) => !scope.endsWith('/.default'));
+  if (rest.length) params.set('scope', rest.join(' '));
+  else params.delete('scope');
+  req.body = params.toString();
+  req.entraResource = resource;
+  return true;
+}
+
+server.on('request', async (req, res) => {
   const url = new URL(req.url, base);
   const fail = (err) => {
     if (!res.headersSent) res.statusCode = 500;
@@ -334,6 +412,14 @@ server.on('request', (req, res) => {
     const scope = url.searchParams.get('scope') ?? '';
     if (scope.split(' ').includes('offline_access') && !url.searchParams.has('prompt')) {
       url.searchParams.set('prompt', 'consent');
+    }
+  }
+  if (path === '/oauth2/v2.0/token' && req.method === 'POST') {
+    try {
+      if (!(await resourceRefresh(req, res))) return undefined;
+    } catch (err) {
+      res.statusCode = 500;
+      return res.end(String(err?.message ?? err));
     }
   }
   // oidc-provider derives its mount path from originalUrl minus url.

@@ -276,3 +276,111 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Azure DevOps' application ID: the audience of the tokens the provider issues for it.
+const AZURE_DEVOPS_ID: &str = "499b84ac-1321-427f-aa17-267ca6975798";
+
+/// The tokens the provider issued for Azure DevOps.
+fn azure_devops_tokens(provider: &crate::sign_in::Provider) -> Vec<String> {
+    provider.state()["resourceTokens"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["resource"] == AZURE_DEVOPS_ID)
+        .filter_map(|t| t["access_token"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn an_azure_devops_host_takes_the_signed_in_entra_token_unless_a_token_is_stored() {
+    let provider = crate::sign_in::start_provider();
+    let env = Env::new();
+    require_keyring(&env);
+    let served = env.dir.path().join("served");
+    git_repo(
+        &served.join("ado"),
+        &[("catalog-info.yaml", &component("pipelines", ""))],
+    );
+    // Azure Repos over Basic authentication: any user name, an Entra access token for Azure
+    // DevOps as the password. This server accepts only tokens the provider issued for it.
+    let state_of = crate::sign_in::StateReader::new(&provider);
+    let server = HttpGit::start_checked(
+        &served,
+        std::sync::Arc::new(move |header: &str| {
+            use base64::Engine;
+            let Some(encoded) = header.strip_prefix("Basic ") else {
+                return false;
+            };
+            let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+                return false;
+            };
+            let decoded = String::from_utf8_lossy(&decoded).into_owned();
+            let Some((user, password)) = decoded.split_once(':') else {
+                return false;
+            };
+            !user.is_empty()
+                && state_of.state()["resourceTokens"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t["resource"] == AZURE_DEVOPS_ID && t["access_token"] == password)
+        }),
+    );
+    let host = server.host();
+    std::fs::create_dir_all(env.data()).expect("data");
+    std::fs::write(
+        env.data().join("config.toml"),
+        format!(
+            "{}\n[git]\nazure_devops_hosts = [\"{host}\"]\n",
+            provider.auth_table()
+        ),
+    )
+    .expect("config");
+    crate::sign_in::login(&env);
+
+    // Signed in: the fetch gets the Entra token for Azure DevOps, and the entities appear.
+    let added = env.ok(&["source", "add", &server.url("ado")]);
+    assert!(added.contains("1 updated"), "{added}");
+    assert!(env.ok(&["ls"]).contains("pipelines"));
+    let issued = azure_devops_tokens(&provider);
+    assert_eq!(issued.len(), 1, "one token for the sync");
+    // Neither the token nor anything of the sign-in lands in the data folder.
+    let signature = &issued[0].as_bytes()[issued[0].len() - 32..];
+    for entry in walk(&env.data()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !bytes.windows(32).any(|w| w == signature),
+            "{} holds the token",
+            entry.display()
+        );
+    }
+
+    // A token stored for the host wins, even a wrong one: it is what gets sent.
+    set_token(&env, &host, "personal-access-token\n");
+    let stored = env.run(&["sync"]);
+    assert_eq!(stored.status.code(), Some(1));
+    let out = text(&stored.stdout);
+    assert!(out.contains("the stored token was rejected"), "{out}");
+    assert_eq!(
+        azure_devops_tokens(&provider).len(),
+        1,
+        "no Entra token was asked for"
+    );
+    env.ok(&["credentials", "remove", &host]);
+    let again = env.ok(&["sync"]);
+    assert!(again.contains("0 failed"), "{again}");
+
+    // Signed out: as for any host without a token.
+    assert!(env.run(&["logout"]).status.success());
+    let signed_out = env.run(&["sync"]);
+    assert_eq!(signed_out.status.code(), Some(1));
+    let out = text(&signed_out.stdout);
+    assert!(
+        out.contains(&format!("needs credentials for {host}: no token is stored")),
+        "{out}"
+    );
+    assert!(
+        env.ok(&["ls"]).contains("pipelines"),
+        "the catalog keeps it"
+    );
+}

@@ -9,11 +9,11 @@ use std::process::{Child, Command, Stdio};
 
 use crate::{Env, text};
 
-struct Provider {
+pub(crate) struct Provider {
     child: Child,
-    base: String,
-    tenant: String,
-    client_id: String,
+    pub(crate) base: String,
+    pub(crate) tenant: String,
+    pub(crate) client_id: String,
 }
 
 impl Drop for Provider {
@@ -23,7 +23,7 @@ impl Drop for Provider {
     }
 }
 
-fn start_provider() -> Provider {
+pub(crate) fn start_provider() -> Provider {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../auth/tests/oidc-provider");
     assert!(
         dir.join("node_modules/oidc-provider").is_dir(),
@@ -54,19 +54,52 @@ fn start_provider() -> Provider {
     }
 }
 
-#[test]
-fn login_whoami_and_logout_against_a_real_provider() {
-    let provider = start_provider();
-    let env = Env::new();
-    std::fs::create_dir_all(env.data()).expect("data");
-    std::fs::write(
-        env.data().join("config.toml"),
+impl Provider {
+    /// The `[auth]` table pointing at this provider.
+    pub(crate) fn auth_table(&self) -> String {
         format!(
             "[auth]\nauthority = \"{}\"\ntenant = \"{}\"\nclient_id = \"{}\"\n",
-            provider.base, provider.tenant, provider.client_id
-        ),
-    )
-    .expect("config");
+            self.base, self.tenant, self.client_id
+        )
+    }
+
+    /// What `GET /_test/state` of the provider says.
+    pub(crate) fn state(&self) -> serde_json::Value {
+        StateReader::new(self).state()
+    }
+}
+
+/// Reads the provider's `GET /_test/state` (plain HTTP/1.0 over a socket), from any thread.
+pub(crate) struct StateReader {
+    address: String,
+}
+
+impl StateReader {
+    pub(crate) fn new(provider: &Provider) -> StateReader {
+        StateReader {
+            address: provider.base.trim_start_matches("http://").to_owned(),
+        }
+    }
+
+    pub(crate) fn state(&self) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let address = self.address.as_str();
+        let mut stream = std::net::TcpStream::connect(address).expect("provider");
+        write!(
+            stream,
+            "GET /_test/state HTTP/1.0\r\nHost: {address}\r\n\r\n"
+        )
+        .expect("request");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("answer");
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        serde_json::from_str(body).expect("provider state is JSON")
+    }
+}
+
+/// `greenroom login` as Ada, a curl script playing the browser against `provider`; the data
+/// folder's `config.toml` must point at the provider.
+pub(crate) fn login(env: &Env) {
     // The "browser": follows the provider's pages (its scripted user signs in) back to the
     // command's loopback listener, keeping cookies like a browser does.
     let browser = env.dir.path().join("browser.sh");
@@ -80,12 +113,6 @@ fn login_whoami_and_logout_against_a_real_provider() {
     )
     .expect("script");
     std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-
-    assert_eq!(
-        env.run(&["whoami"]).status.code(),
-        Some(1),
-        "nobody is signed in yet"
-    );
     let mut login = env
         .command(&["login", "--login-hint", "ada.lovelace@contoso.example"])
         .env("GREENROOM_BROWSER", &browser)
@@ -109,12 +136,29 @@ fn login_whoami_and_logout_against_a_real_provider() {
         text(&login.stderr)
     );
     assert!(
-        text(&login.stdout).contains(&format!(
-            "Signed in as Ada Lovelace (tenant {})",
-            provider.tenant
-        )),
+        text(&login.stdout).contains("Signed in as Ada Lovelace"),
         "{}",
         text(&login.stdout)
+    );
+}
+
+#[test]
+fn login_whoami_and_logout_against_a_real_provider() {
+    let provider = start_provider();
+    let env = Env::new();
+    std::fs::create_dir_all(env.data()).expect("data");
+    std::fs::write(env.data().join("config.toml"), provider.auth_table()).expect("config");
+
+    assert_eq!(
+        env.run(&["whoami"]).status.code(),
+        Some(1),
+        "nobody is signed in yet"
+    );
+    login(&env);
+    assert!(
+        env.ok(&["whoami"])
+            .contains(&format!("tenant  {}", provider.tenant)),
+        "whoami names the tenant"
     );
 
     let who = env.json(&["whoami"]);

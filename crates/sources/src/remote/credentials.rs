@@ -30,7 +30,8 @@ impl fmt::Debug for HttpsToken {
 /// Where HTTPS tokens come from.
 pub trait CredentialSource: Send + Sync {
     /// The token for `host` (`host` or `host:port`); `Ok(None)` when there is none, `Err`
-    /// with a reason a person can act on when the store cannot be read.
+    /// with a reason a person can act on when none could be had (the store cannot be read,
+    /// the identity provider refused), worded to follow "needs credentials for HOST: ".
     fn https_token(&self, host: &str) -> Result<Option<HttpsToken>, String>;
 }
 
@@ -163,9 +164,7 @@ impl<'a> Attempt<'a> {
                     Cred::userpass_plaintext(name, &token.token)
                 }
                 Ok(None) => Err(self.give_up("no token is stored for this host")),
-                Err(reason) => {
-                    Err(self.give_up(&format!("the token store cannot be read ({reason})")))
-                }
+                Err(reason) => Err(self.give_up(&reason)),
             };
         }
         Err(self.give_up("the server asks for an authentication method Greenroom does not support"))

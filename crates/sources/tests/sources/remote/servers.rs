@@ -142,12 +142,18 @@ pub(crate) struct HttpGit {
 impl HttpGit {
     /// Serves the repositories under `root`; every request must carry `user`:`password`.
     pub(crate) fn start(root: &Path, user: &str, password: &str) -> HttpGit {
-        require_git();
         use base64::Engine;
         let expected = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
         );
+        HttpGit::start_checked(root, Arc::new(move |header: &str| header == expected))
+    }
+
+    /// Serves the repositories under `root` to requests whose `Authorization` header `check`
+    /// accepts (it runs on a blocking thread, so it may ask another server).
+    pub(crate) fn start_checked(root: &Path, check: AuthCheck) -> HttpGit {
+        require_git();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
@@ -155,7 +161,7 @@ impl HttpGit {
         let rejected = Arc::new(AtomicUsize::new(0));
         let state = Arc::new(Cgi {
             root: root.to_owned(),
-            expected,
+            check,
             rejected: rejected.clone(),
         });
         let thread = std::thread::spawn(move || {
@@ -195,9 +201,12 @@ impl Drop for HttpGit {
     }
 }
 
+/// Whether an `Authorization` header value is accepted.
+pub(crate) type AuthCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 struct Cgi {
     root: PathBuf,
-    expected: String,
+    check: AuthCheck,
     rejected: Arc<AtomicUsize>,
 }
 
@@ -234,11 +243,18 @@ async fn handle(
     request: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<Body> {
     use http_body_util::BodyExt;
-    let authorised = request
+    let header = request
         .headers()
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        == Some(state.expected.as_str());
+        .map(str::to_owned);
+    let check = state.check.clone();
+    let authorised = match header {
+        Some(header) => tokio::task::spawn_blocking(move || check(&header))
+            .await
+            .unwrap_or(false),
+        None => false,
+    };
     if !authorised {
         state.rejected.fetch_add(1, Ordering::Relaxed);
         return hyper::Response::builder()
