@@ -505,6 +505,7 @@ impl PublicClient {
             )
         })?;
         let previous = session.account.clone();
+        let refresh_token = self.latest_refresh_token(refresh_token).await;
         let provider = self.provider(&crate::progress::NoProgress).await?;
         let response = match self.redeem_refresh_token(provider, &refresh_token).await {
             Ok(response) => response,
@@ -535,6 +536,16 @@ impl PublicClient {
         *slot = Some(renewed);
         tracing::info!("session renewed");
         Ok(())
+    }
+
+    /// The refresh token in the keyring when another client (a sync asking for an Azure
+    /// DevOps token, the command line) rotated it since this session read it; else ours.
+    /// Providers that treat a reused refresh token as stolen would otherwise end the grant.
+    async fn latest_refresh_token(&self, ours: RefreshToken) -> RefreshToken {
+        match self.store.load(&self.config.keyring_user()).await {
+            Ok(Some(stored)) if stored.secret() != ours.secret() => stored,
+            _ => ours,
+        }
     }
 
     async fn redeem_refresh_token(

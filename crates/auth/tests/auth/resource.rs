@@ -105,6 +105,28 @@ async fn without_a_session_in_memory_the_stored_refresh_token_is_used() {
 }
 
 #[tokio::test]
+async fn a_session_renews_after_another_client_rotated_its_refresh_token() {
+    let provider = OidcProvider::start().await;
+    let store = TokenStore::open_required().await.unwrap_or_else(|err| {
+        panic!(
+            "no Secret Service is reachable ({err}). Run the tests as `dbus-run-session -- crates/auth/tests/support/with-keyring.sh cargo test -p greenroom-auth`; {PREPARE_HINT}"
+        )
+    });
+    // The app's window holds a session...
+    let window = PublicClient::new(provider.config(&provider.tenant), store.clone()).unwrap();
+    let (signed_in, _) = browser_sign_in(&window, ADA, &greenroom_auth::NoProgress).await;
+    signed_in.expect("sign-in");
+    // ...while a sync, with its own client, asks for an Azure DevOps token: the refresh token
+    // rotates, and the provider ends the whole grant if the old one is used again.
+    let sync = PublicClient::new(provider.config(&provider.tenant), store.clone()).unwrap();
+    sync.access_token_for(AZURE_DEVOPS).await.expect("token");
+    // The window's next renewal takes the rotated token from the keyring.
+    let account = window.refresh().await.expect("the window's session renews");
+    assert_eq!(account.id.object_id, ADA_OID);
+    window.sign_out().await.expect("sign-out");
+}
+
+#[tokio::test]
 async fn not_signed_in_is_said_as_such() {
     let provider = OidcProvider::start().await;
     let client = memory_client(provider.config(&provider.tenant));
