@@ -127,6 +127,7 @@ fn load(host: &str) -> Result<Option<HttpsToken>, Error> {
     Ok(Some(HttpsToken {
         username: stored.username,
         token: stored.token,
+        rejected: None,
     }))
 }
 
@@ -157,6 +158,11 @@ impl HttpsTokens {
                 // Azure DevOps takes any user name with a token.
                 username: DEFAULT_TOKEN_USER.to_owned(),
                 token: token.secret().to_owned(),
+                rejected: Some(
+                    "it refused the token of your Entra ID sign-in (is your account a member of the Azure DevOps \
+                     organisation?)"
+                        .to_owned(),
+                ),
             }));
         }
         stored.map_err(|e| format!("the token store cannot be read ({e})"))

@@ -16,6 +16,8 @@ pub struct HttpsToken {
     pub username: String,
     /// The token or password.
     pub token: String,
+    /// What to say when the host rejects it (default: "the stored token was rejected").
+    pub rejected: Option<String>,
 }
 
 impl fmt::Debug for HttpsToken {
@@ -23,6 +25,7 @@ impl fmt::Debug for HttpsToken {
         f.debug_struct("HttpsToken")
             .field("username", &self.username)
             .field("token", &"<redacted>")
+            .field("rejected", &self.rejected)
             .finish()
     }
 }
@@ -87,6 +90,8 @@ pub(crate) struct Attempt<'a> {
     tried_agent: bool,
     next_key: usize,
     tried_token: bool,
+    /// What to say if the token given is rejected.
+    rejected: Option<String>,
     /// The address is plain `http://` to another machine: a token would travel in clear.
     cleartext: bool,
     /// Set when the callback ran out of things to offer: the failure to report.
@@ -106,6 +111,7 @@ impl<'a> Attempt<'a> {
             tried_agent: false,
             next_key: 0,
             tried_token: false,
+            rejected: None,
             cleartext: false,
             failure: None,
         }
@@ -155,11 +161,16 @@ impl<'a> Attempt<'a> {
                 ));
             }
             if self.tried_token {
-                return Err(self.give_up("the stored token was rejected"));
+                let why = self
+                    .rejected
+                    .take()
+                    .unwrap_or_else(|| "the stored token was rejected".to_owned());
+                return Err(self.give_up(&why));
             }
             self.tried_token = true;
             return match self.source.https_token(&self.host) {
                 Ok(Some(token)) => {
+                    self.rejected = token.rejected.clone();
                     let name = username.unwrap_or(&token.username);
                     Cred::userpass_plaintext(name, &token.token)
                 }
@@ -263,8 +274,37 @@ mod tests {
             Ok((host == "h").then(|| HttpsToken {
                 username: "me".into(),
                 token: "t".into(),
+                rejected: None,
             }))
         }
+    }
+
+    struct SignIn;
+    impl CredentialSource for SignIn {
+        fn https_token(&self, _host: &str) -> Result<Option<HttpsToken>, String> {
+            Ok(Some(HttpsToken {
+                username: "greenroom".into(),
+                token: "t".into(),
+                rejected: Some("it refused the token of your sign-in".into()),
+            }))
+        }
+    }
+
+    #[test]
+    fn a_rejected_token_is_explained_as_its_source_says() {
+        let ssh = SshSettings::default();
+        let mut attempt = Attempt::new("h".into(), &SignIn, &ssh);
+        for _ in 0..2 {
+            let _ = attempt.credential(None, CredentialType::USER_PASS_PLAINTEXT);
+        }
+        let failure = attempt.failure.expect("failure recorded");
+        assert!(
+            failure
+                .message
+                .starts_with("needs credentials for h: it refused the token of your sign-in."),
+            "{}",
+            failure.message
+        );
     }
 
     #[test]
@@ -327,6 +367,7 @@ mod tests {
         let token = HttpsToken {
             username: "me".into(),
             token: "ghp_secret".into(),
+            rejected: None,
         };
         assert!(!format!("{token:?}").contains("ghp_secret"));
     }

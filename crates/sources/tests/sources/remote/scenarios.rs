@@ -299,6 +299,7 @@ fn https_credentials_come_from_the_token_source_and_a_wrong_one_is_a_result_not_
             HttpsToken {
                 username: "greenroom".into(),
                 token: "wrong".into(),
+                rejected: None,
             },
         )]
         .into(),
@@ -326,6 +327,7 @@ fn https_credentials_come_from_the_token_source_and_a_wrong_one_is_a_result_not_
             HttpsToken {
                 username: "greenroom".into(),
                 token: "s3cret-token".into(),
+                rejected: None,
             },
         )]
         .into(),
