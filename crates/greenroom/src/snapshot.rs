@@ -8,6 +8,7 @@
 //! docs cache that the catalog only points at once the transaction committed.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use greenroom_catalog::snapshot::{
@@ -254,6 +255,20 @@ pub(crate) fn docs_dir_of(record: &SourceRecord) -> Option<String> {
     serde_json::from_value::<SnapshotSettings>(record.settings.clone())
         .ok()?
         .docs_dir
+}
+
+/// Repositories validated at a time while the chunk before is written.
+const VALIDATION_CHUNK: usize = 64;
+
+/// Entities that passed validation in indexed repositories.
+fn entities_in(repos: &[greenroom_catalog::store::RepoIndex]) -> usize {
+    repos
+        .iter()
+        .map(|repo| match &repo.content {
+            RepoContent::Read { files, .. } => files.iter().map(|f| f.entities.len()).sum(),
+            RepoContent::Unchanged => 0,
+        })
+        .sum()
 }
 
 /// Whether an entity's repository is on this machine.
@@ -582,21 +597,6 @@ impl Greenroom {
             });
         }
 
-        // Everything is checked before anything is written.
-        let repos = snapshot.repo_indexes();
-        let (mut valid, mut invalid) = (0, 0);
-        for repo in &repos {
-            if let RepoContent::Read { files, .. } = &repo.content {
-                valid += files.iter().map(|f| f.entities.len()).sum::<usize>();
-            }
-        }
-        if valid < snapshot.manifest.counts.entities {
-            invalid = snapshot.manifest.counts.entities - valid;
-        }
-        on_progress(SnapshotProgress::Validated {
-            entities: valid,
-            invalid,
-        });
         let prepared = if snapshot.docs.is_some() {
             prepare_docs(&snapshot)?
         } else {
@@ -646,20 +646,43 @@ impl Greenroom {
         };
         let name = source_name(&origin, snapshot.manifest.created_at);
         on_progress(SnapshotProgress::Writing);
-        let written = self.catalog.write_snapshot_source(SnapshotWrite {
-            existing,
-            source: NewSource {
-                kind: SourceKind::Snapshot,
-                target: previous
-                    .as_ref()
-                    .map_or(target, |(record, _)| record.target.clone()),
-                name: name.clone(),
-                settings: serde_json::to_value(&settings).unwrap_or_default(),
-                priority: options.priority.unwrap_or(SNAPSHOT_PRIORITY),
-            },
-            repos,
-            problems: snapshot.catalog.problems.clone(),
-            sites,
+        // Every entity is validated as if read from a repository, a chunk of repositories at
+        // a time on the other cores while the writer takes the chunk before. It is all one
+        // transaction: nothing shows, and nothing is kept on an error, until all of it is in.
+        let valid = AtomicUsize::new(0);
+        let written = std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel(2);
+            let snapshot = &snapshot;
+            let valid = &valid;
+            scope.spawn(move || {
+                for chunk in snapshot.repo_index_chunks(VALIDATION_CHUNK) {
+                    valid.fetch_add(entities_in(&chunk), Ordering::Relaxed);
+                    if send.send(chunk).is_err() {
+                        break; // The writer stopped on an error.
+                    }
+                }
+            });
+            self.catalog.write_snapshot_source(SnapshotWrite {
+                existing,
+                source: NewSource {
+                    kind: SourceKind::Snapshot,
+                    target: previous
+                        .as_ref()
+                        .map_or(target, |(record, _)| record.target.clone()),
+                    name: name.clone(),
+                    settings: serde_json::to_value(&settings).unwrap_or_default(),
+                    priority: options.priority.unwrap_or(SNAPSHOT_PRIORITY),
+                },
+                repos: receive.into_iter().flatten(),
+                problems: snapshot.catalog.problems.clone(),
+                sites,
+            })
+        });
+        let valid = valid.into_inner();
+        let invalid = snapshot.manifest.counts.entities.saturating_sub(valid);
+        on_progress(SnapshotProgress::Validated {
+            entities: valid,
+            invalid,
         });
         let written = match written {
             Ok(written) => written,

@@ -16,6 +16,15 @@ impl Snapshot {
         self.catalog.repos.par_iter().map(repo_index).collect()
     }
 
+    /// The same, `size` repositories at a time (each chunk validated in parallel, in the
+    /// snapshot's order), so that a writer can take one chunk while the next is validated.
+    pub fn repo_index_chunks(&self, size: usize) -> impl Iterator<Item = Vec<RepoIndex>> + '_ {
+        self.catalog
+            .repos
+            .chunks(size.max(1))
+            .map(|chunk| chunk.par_iter().map(repo_index).collect())
+    }
+
     /// How many entities pass validation, and the errors of those that do not (for
     /// `snapshot inspect`, which imports nothing).
     pub fn validation_summary(&self) -> (usize, Vec<String>) {

@@ -33,13 +33,14 @@ pub struct ExportedCatalog {
 
 /// An imported snapshot to write as one source.
 #[derive(Debug, Clone)]
-pub struct SnapshotWrite {
+pub struct SnapshotWrite<R = Vec<RepoIndex>> {
     /// The snapshot source it replaces, if any.
     pub existing: Option<i64>,
     /// The source: its target, name and settings (and priority, for a new one).
     pub source: NewSource,
-    /// Its repositories, as validated from the snapshot.
-    pub repos: Vec<RepoIndex>,
+    /// Its repositories, as validated from the snapshot (any iterator: they may still be
+    /// being validated while the first ones are written).
+    pub repos: R,
     /// Problems of the exported sources as a whole.
     pub problems: Vec<Problem>,
     /// Its docs sites.
@@ -399,7 +400,7 @@ impl Catalog {
     /// error nothing is written.
     pub fn write_snapshot_source(
         &mut self,
-        write: SnapshotWrite,
+        write: SnapshotWrite<impl IntoIterator<Item = RepoIndex>>,
     ) -> Result<SnapshotWritten, StoreError> {
         self.conn.execute_batch("PRAGMA cache_size = -262144")?;
         let tx = self.conn.transaction()?;
