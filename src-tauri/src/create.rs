@@ -4,7 +4,8 @@
 //! registers join the catalog before the run returns.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use greenroom::Greenroom;
 use greenroom::catalog::store::SourceKind;
@@ -50,6 +51,8 @@ pub struct TemplateDetails {
 #[derive(Default)]
 pub struct Projects {
     created: Mutex<Vec<PathBuf>>,
+    /// The cancel flag of the run going on, if any.
+    running: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 /// Runs `work` with a catalog reader on a blocking thread.
@@ -162,11 +165,23 @@ pub async fn run_template(
         // run does not hold one of the window's readers while it goes.
         let greenroom = Greenroom::open_read_only(catalogs.dir())?;
         let template = greenroom.find_template(&template)?;
-        let options = run_options(secrets, skip_offline);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let options = RunOptions {
+            cancel: Some(cancel.clone()),
+            ..run_options(secrets, skip_offline)
+        };
+        let projects = app.state::<Projects>();
+        if let Ok(mut running) = projects.running.lock() {
+            *running = Some(cancel);
+        }
         let outcome =
             greenroom.scaffold(&template, &values, &target, &options, &|event: Progress| {
                 let _ = on_progress.send(event);
-            })?;
+            });
+        if let Ok(mut running) = projects.running.lock() {
+            *running = None;
+        }
+        let outcome = outcome?;
         drop(greenroom);
         if let Ok(mut created) = app.state::<Projects>().created.lock() {
             created.push(outcome.target.clone());
@@ -176,6 +191,21 @@ pub async fn run_template(
     })
     .await
     .map_err(|e| CommandError::internal(format!("the command stopped unexpectedly: {e}")))?
+}
+
+/// Stops the template run going on before its next step; nothing is written to the
+/// target. `false` when no run is going on.
+#[tauri::command]
+pub fn cancel_template_run(app: AppHandle) -> bool {
+    let projects = app.state::<Projects>();
+    let running = projects.running.lock();
+    match running.as_ref().ok().and_then(|r| r.as_ref()) {
+        Some(cancel) => {
+            cancel.store(true, Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Watches the folder source that holds a new project (the run may have added it) and

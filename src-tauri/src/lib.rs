@@ -110,6 +110,7 @@ pub fn run() {
             create::check_template_values,
             create::preview_template,
             create::run_template,
+            create::cancel_template_run,
             create::pick_target_folder,
             create::open_project_folder,
         ])

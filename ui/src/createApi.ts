@@ -19,6 +19,7 @@ export const createApi = {
     channel.onmessage = onProgress
     return invoke<DryRun>('preview_template', { template, values, secrets, skipOffline, onProgress: channel })
   },
+  cancelRun: () => invoke<boolean>('cancel_template_run'),
   run: (template: string, values: Values, secrets: Values, target: string, skipOffline: boolean, onProgress: (p: TemplateProgress) => void) => {
     const channel = new Channel<TemplateProgress>()
     channel.onmessage = onProgress

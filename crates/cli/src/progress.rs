@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use greenroom::Progress;
+use greenroom::docs::DocsProgress;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Draws index progress on the terminal.
@@ -70,8 +71,41 @@ impl IndexBar {
                     bar.finish_and_clear();
                 }
             }
-            // The CLI builds docs in a step of its own, after the index.
+            // The CLI builds docs in a step of its own, after the index (see `docs`).
             Progress::Docs { .. } => {}
+        }
+    }
+
+    /// Handles one event of a docs build: a bar over the sites.
+    pub fn docs(&self, event: DocsProgress) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut slot) = self.bar.lock() else {
+            return;
+        };
+        match event {
+            DocsProgress::Started { sites: 0 } => *slot = None,
+            DocsProgress::Started { sites } => {
+                let bar = ProgressBar::new(sites as u64).with_style(
+                    ProgressStyle::with_template(
+                        "{spinner} docs [{bar:30}] {pos}/{len} sites {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                *slot = Some(bar);
+            }
+            DocsProgress::Built { done, total, name } => {
+                if let Some(bar) = slot.as_ref() {
+                    bar.set_position(done as u64);
+                    bar.set_message(name);
+                    if done >= total {
+                        bar.finish_and_clear();
+                    }
+                }
+            }
         }
     }
 }

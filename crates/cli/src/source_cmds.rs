@@ -60,7 +60,7 @@ pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<
 pub fn index_and_print(greenroom: &mut Greenroom, source: &str) -> anyhow::Result<()> {
     let reports = index_with_bar(greenroom, Some(source))?;
     print_reports(&reports);
-    print_docs(&greenroom.index_docs(Some(source), &|_| {})?);
+    print_docs(&index_docs_with_bar(greenroom, Some(source))?);
     Ok(())
 }
 
@@ -74,7 +74,7 @@ pub fn index(greenroom: &mut Greenroom, args: &IndexArgs) -> anyhow::Result<Exit
     let docs = if args.no_docs {
         None
     } else {
-        Some(greenroom.index_docs(args.source.as_deref(), &|_| {})?)
+        Some(index_docs_with_bar(greenroom, args.source.as_deref())?)
     };
     if args.json {
         json(&serde_json::json!({ "sources": reports, "docs": docs }))?;
@@ -115,7 +115,10 @@ pub fn demo(greenroom: &mut Greenroom, args: &DemoArgs) -> anyhow::Result<ExitCo
         let source = greenroom.add_folder(&out, &[])?;
         let reports = index_with_bar(greenroom, Some(&source.id.to_string()))?;
         print_reports(&reports);
-        print_docs(&greenroom.index_docs(Some(&source.id.to_string()), &|_| {})?);
+        print_docs(&index_docs_with_bar(
+            greenroom,
+            Some(&source.id.to_string()),
+        )?);
         crate::out!(
             "Try: greenroom ls --kind component | greenroom search payments | greenroom problems"
         );
@@ -135,6 +138,15 @@ fn index_with_bar(
 ) -> anyhow::Result<Vec<IndexReport>> {
     let bar = IndexBar::new();
     Ok(greenroom.index(source, &|event| bar.update(event))?)
+}
+
+/// Builds and indexes the docs of one source or all, with a progress bar over the sites.
+pub fn index_docs_with_bar(
+    greenroom: &mut Greenroom,
+    source: Option<&str>,
+) -> anyhow::Result<greenroom::docs::DocsReport> {
+    let bar = IndexBar::new();
+    Ok(greenroom.index_docs(source, &|event| bar.docs(event))?)
 }
 
 /// One line about the docs sites indexed, if there are any.

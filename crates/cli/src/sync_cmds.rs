@@ -62,7 +62,10 @@ pub fn add(
         let id = source.id.to_string();
         let reports = sync_with_bar(greenroom, Some(&id))?;
         print_reports(&reports);
-        crate::source_cmds::print_docs(&greenroom.index_docs(Some(&id), &|_| {})?);
+        crate::source_cmds::print_docs(&crate::source_cmds::index_docs_with_bar(
+            greenroom,
+            Some(&id),
+        )?);
         return Ok(exit_code(&reports));
     }
     crate::source_cmds::index_and_print(greenroom, &source.id.to_string())?;
@@ -109,7 +112,10 @@ pub fn sync(greenroom: &mut Greenroom, args: &SyncArgs) -> anyhow::Result<ExitCo
     // Docs are read from the fetched trees; a source whose repositories did not move has
     // nothing new to build.
     for report in reports.iter().filter(|r| r.updated > 0) {
-        let docs = greenroom.index_docs(Some(&report.source_id.to_string()), &|_| {})?;
+        let docs = crate::source_cmds::index_docs_with_bar(
+            greenroom,
+            Some(&report.source_id.to_string()),
+        )?;
         if !args.json {
             crate::source_cmds::print_docs(&docs);
         }

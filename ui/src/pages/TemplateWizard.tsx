@@ -378,9 +378,21 @@ function Run({ details, values, folder, skipOffline, onBack }: { details: Templa
     mutate()
   }, [mutate])
   const outcome = run.data
+  const [cancelling, setCancelling] = useState(false)
+  const cancel = async () => {
+    setCancelling(true)
+    await createApi.cancelRun().catch(() => false)
+  }
   return (
     <section className="card" id="wizard-run" aria-label="Run">
-      <h2>{outcome ? 'Created' : run.isError ? 'The run stopped' : 'Creating…'}</h2>
+      <div className="run-head" style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
+        <h2>{outcome ? 'Created' : run.isError ? 'The run stopped' : 'Creating…'}</h2>
+        {run.isPending && (
+          <button className="button" id="cancel-run" disabled={cancelling} onClick={() => void cancel()}>
+            {cancelling ? 'Stopping after this step…' : 'Cancel'}
+          </button>
+        )}
+      </div>
       <ol className="run-log" id="run-log">
         {log.map((step) => (
           <li key={step.id} className={`run-step ${step.status}`} data-step={step.id}>
