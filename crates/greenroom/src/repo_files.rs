@@ -149,6 +149,14 @@ impl Greenroom {
     /// (for a remote repository, as last fetched).
     pub fn descriptor_text(&self, key: &str) -> Result<DescriptorText, Error> {
         let record = self.record(key)?;
+        if record.source_kind == SourceKind::Snapshot
+            && !matches!(
+                self.repository_of(&record.key)?,
+                crate::snapshot::RepoAvailability::Local { .. }
+            )
+        {
+            return Ok(snapshot_descriptor(&record));
+        }
         let (tree, file) = self.repo_files(&record)?;
         let text = read_text(tree.as_ref(), &file)?;
         let index = record.location.as_ref().map_or(0, |l| l.document.max(0)) as usize;
@@ -227,6 +235,24 @@ impl Greenroom {
 }
 
 /// The entity's repository as a working tree, and its descriptor file's path in it.
+/// An entity from a snapshot whose repository is not here: the entity as the snapshot
+/// carries it (validated, as JSON, which YAML readers accept), with where it was read.
+fn snapshot_descriptor(record: &EntityRecord) -> DescriptorText {
+    let file = record
+        .location
+        .as_ref()
+        .map_or_else(String::new, |l| l.file.clone());
+    let json = serde_json::to_string_pretty(&record.entity).unwrap_or_default();
+    DescriptorText {
+        text: format!(
+            "# From a snapshot: {file} is in a repository that is not on this machine;\n\
+             # this is the entity as the snapshot carries it.\n{json}\n"
+        ),
+        file,
+        first_line: 1,
+    }
+}
+
 fn not_on_this_machine(record: &EntityRecord) -> Error {
     Error::Invalid(format!(
         "{} does not come from a folder on this machine, so its files cannot be opened here",

@@ -187,6 +187,15 @@ async fn open_and_import(c: &Client, clone: &Path) -> Result<(), fantoccini::err
     );
     screenshot(c, "snapshot-entity").await;
 
+    // Its descriptor: the entity as the snapshot carries it, said so.
+    wait_for(c, "#tab-yaml").await.click().await?;
+    wait_text(c, "#entity-yaml", "the entity as the snapshot carries it").await;
+    assert!(
+        text(c, "#entity-yaml")
+            .await
+            .contains("\"payments-service\"")
+    );
+
     // Its docs open offline, from the snapshot.
     wait_for(c, "#tab-docs").await.click().await?;
     wait_text(c, "#docs-body", "How to take a payment, offline.").await;
