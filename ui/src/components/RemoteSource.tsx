@@ -1,13 +1,14 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
 import { Link } from 'react-router'
-import { api, errorMessage } from '../api'
+import { errorMessage } from '../api'
 import type { RemoteRepoRecord } from '../bindings/RemoteRepoRecord'
 import type { SourceRecord } from '../bindings/SourceRecord'
-import { count, plural, timeAgo } from '../lib/format'
+import { bytes, count, plural, timeAgo } from '../lib/format'
 import { hostsNeedingCredentials, lastSynced, reportSummary, shortCommit } from '../lib/remoteRepos'
-import { type SourceProgress, bytes, fetching } from '../lib/syncProgress'
+import { type SourceProgress, fetching } from '../lib/syncProgress'
 import { sourcesApi } from '../sourcesApi'
+import { RemoveSource } from './RemoveSource'
 import './RemoteSource.css'
 
 /** Add a remote repository by its URL, optionally following a branch. */
@@ -72,8 +73,6 @@ function useNow(every: number): number {
 /** A remote source: its repositories' state, sync now and cancel, credentials, remove. */
 export function RemoteSourceCard({ source, busy, progress, onSync, onCancel }: CardProps) {
   const now = useNow(30_000)
-  const client = useQueryClient()
-  const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const repos = useQuery({ queryKey: ['remote-repos', source.id], queryFn: () => sourcesApi.remoteRepos(source.id) })
   const list = repos.data ?? []
@@ -85,14 +84,6 @@ export function RemoteSourceCard({ source, busy, progress, onSync, onCancel }: C
   // The run whose cancel was asked for: a later run starts with its own Cancel button.
   const [cancelledRun, setCancelledRun] = useState(-1)
   const cancelling = running && progress?.run === cancelledRun
-  const remove = async () => {
-    try {
-      await api.removeSource(source.id)
-      await client.invalidateQueries()
-    } catch (e) {
-      setError(errorMessage(e))
-    }
-  }
   return (
     <section className="card source remote" aria-label={source.name} data-source={source.id} data-kind="remote">
       <div className="source-head">
@@ -122,20 +113,7 @@ export function RemoteSourceCard({ source, busy, progress, onSync, onCancel }: C
               Sync now
             </button>
           )}
-          {confirming ? (
-            <>
-              <button className="button danger" onClick={() => void remove()} data-action="confirm-remove">
-                Remove {plural(source.entity_count, 'entity', 'entities')} and the cache
-              </button>
-              <button className="button ghost" onClick={() => setConfirming(false)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <button className="button ghost danger" onClick={() => setConfirming(true)} disabled={busy} data-action="remove">
-              Remove
-            </button>
-          )}
+          <RemoveSource source={source} also="and the cache" disabled={busy} onError={setError} />
         </div>
       </div>
       <div className="source-stats">

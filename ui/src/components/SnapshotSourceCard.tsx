@@ -7,6 +7,7 @@ import type { SourceRecord } from '../bindings/SourceRecord'
 import { count, plural, timeAgo } from '../lib/format'
 import { snapshotsApi } from '../snapshotsApi'
 import { ProblemsByFile } from './ProblemsByFile'
+import { RemoveSource } from './RemoveSource'
 
 /** Folders have priority 100: a snapshot above that wins conflicts with them. */
 const LOCAL_PRIORITY = 100
@@ -22,7 +23,6 @@ interface Props {
  * your own sources, the conflicts themselves, and remove. */
 export function SnapshotSourceCard({ source, snapshot, busy }: Props) {
   const client = useQueryClient()
-  const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const problems = useQuery({
     queryKey: ['source-problems', source.id],
@@ -50,20 +50,7 @@ export function SnapshotSourceCard({ source, snapshot, busy }: Props) {
           <div className="mono small muted">{subscription ? `Follows ${subscription.url}` : (settings?.file ?? source.target)}</div>
         </div>
         <div style={{ display: 'flex', gap: 8 }}>
-          {confirming ? (
-            <>
-              <button className="button danger" onClick={() => void act(api.removeSource(source.id))} id={`remove-snapshot-${source.id}`}>
-                Remove {plural(source.entity_count, 'entity', 'entities')}
-              </button>
-              <button className="button ghost" onClick={() => setConfirming(false)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <button className="button ghost danger" onClick={() => setConfirming(true)} disabled={busy}>
-              Remove
-            </button>
-          )}
+          <RemoveSource source={source} disabled={busy} onError={setError} />
         </div>
       </div>
       <div className="source-stats">

@@ -5,7 +5,7 @@ import type { SignatureStatus } from '../bindings/SignatureStatus'
 import type { SnapshotInfo } from '../bindings/SnapshotInfo'
 import type { SnapshotProgress } from '../bindings/SnapshotProgress'
 import type { SnapshotSource } from '../bindings/SnapshotSource'
-import { count, plural } from './format'
+import { bytes, count, plural } from './format'
 import type { IndexState } from './progress'
 
 /** Folds one export or import event into the state of a progress bar. */
@@ -51,16 +51,8 @@ export function signatureLabel(signature: SignatureStatus): string {
 }
 
 /** 2.2 MB, 840 KB, 12 bytes. */
-export function fileSize(bytes: number): string {
-  if (bytes < 1024) return plural(bytes, 'byte', 'bytes')
-  const units = ['KB', 'MB', 'GB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`
+export function fileSize(n: number): string {
+  return n < 1024 ? plural(n, 'byte', 'bytes') : bytes(n)
 }
 
 /** One line on what an import changed. */

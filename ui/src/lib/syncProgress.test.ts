@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { SyncProgress } from '../bindings/SyncProgress'
 import type { SyncReport } from '../bindings/SyncReport'
-import { bytes, fetching, foldSync } from './syncProgress'
+import { bytes } from './format'
+import { fetching, foldSync } from './syncProgress'
 
 const report = (change: Partial<SyncReport> = {}): SyncReport => ({
   sourceId: 7,

@@ -75,19 +75,6 @@ export function fetching(source: SourceProgress): string[] {
     .map(([key]) => key)
 }
 
-/** "1.2 MB" */
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KB', 'MB', 'GB']
-  let value = n / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
-}
-
 let state: SyncState = {}
 const listeners = new Set<() => void>()
 

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { api, errorMessage } from '../api'
@@ -8,6 +8,7 @@ import { SyncSettingsCard } from '../components/BackgroundSync'
 import { ExportSnapshot } from '../components/ExportSnapshot'
 import { OpenSnapshot } from '../components/OpenSnapshot'
 import { AddRemote, RemoteSourceCard } from '../components/RemoteSource'
+import { RemoveSource } from '../components/RemoveSource'
 import { SnapshotSourceCard } from '../components/SnapshotSourceCard'
 import { ProblemsByFile } from '../components/ProblemsByFile'
 import { ProgressBar } from '../components/ProgressBar'
@@ -148,22 +149,12 @@ interface CardProps {
 }
 
 function SourceCard({ source, watched, busy, progress, onReindex }: CardProps) {
-  const client = useQueryClient()
-  const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const problems = useQuery({
     queryKey: ['source-problems', source.id],
     queryFn: () => api.sourceProblems(source.id),
     enabled: source.error_count + source.warning_count > 0,
   })
-  const remove = async () => {
-    try {
-      await api.removeSource(source.id)
-      await client.invalidateQueries()
-    } catch (e) {
-      setError(errorMessage(e))
-    }
-  }
   return (
     <section className="card source" aria-label={source.name} data-source={source.id}>
       <div className="source-head">
@@ -175,20 +166,7 @@ function SourceCard({ source, watched, busy, progress, onReindex }: CardProps) {
           <button className="button" onClick={onReindex} disabled={busy}>
             Re-index
           </button>
-          {confirming ? (
-            <>
-              <button className="button danger" onClick={() => void remove()}>
-                Remove {plural(source.entity_count, 'entity', 'entities')}
-              </button>
-              <button className="button ghost" onClick={() => setConfirming(false)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <button className="button ghost danger" onClick={() => setConfirming(true)} disabled={busy}>
-              Remove
-            </button>
-          )}
+          <RemoveSource source={source} disabled={busy} onError={setError} />
         </div>
       </div>
       <div className="source-stats">
