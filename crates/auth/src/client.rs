@@ -431,9 +431,7 @@ impl PublicClient {
             Ok(response) => response,
             Err(err) => {
                 if err.needs_sign_in() {
-                    *slot = None;
-                    self.forget_resource_tokens();
-                    self.forget_stored().await;
+                    self.end_session(&mut slot).await;
                 }
                 return Err(err);
             }
@@ -511,9 +509,7 @@ impl PublicClient {
             Ok(response) => response,
             Err(err) => {
                 if err.needs_sign_in() {
-                    *slot = None;
-                    self.forget_resource_tokens();
-                    self.forget_stored().await;
+                    self.end_session(slot).await;
                 }
                 return Err(err);
             }
@@ -528,9 +524,7 @@ impl PublicClient {
             )
             .await?;
         if renewed.account.id != previous.id {
-            *slot = None;
-            self.forget_resource_tokens();
-            self.forget_stored().await;
+            self.end_session(slot).await;
             return Err(AuthError::AccountChanged);
         }
         *slot = Some(renewed);
@@ -658,6 +652,14 @@ impl PublicClient {
                     .unwrap_or(DEFAULT_ACCESS_TOKEN_LIFETIME),
             refresh_token,
         })
+    }
+
+    /// Forgets a session that can no longer be renewed: in memory, its resource tokens,
+    /// and the keyring entry.
+    async fn end_session(&self, slot: &mut Option<Session>) {
+        *slot = None;
+        self.forget_resource_tokens();
+        self.forget_stored().await;
     }
 
     async fn forget_stored(&self) {

@@ -2,7 +2,7 @@
 //! terminal); scripts and CI get clean output.
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use greenroom::Progress;
 use greenroom::docs::DocsProgress;
@@ -23,12 +23,14 @@ impl IndexBar {
         }
     }
 
+    /// The bar's slot, when a person is watching.
+    fn slot(&self) -> Option<MutexGuard<'_, Option<ProgressBar>>> {
+        self.enabled.then(|| self.bar.lock().ok()).flatten()
+    }
+
     /// Handles one progress event.
     pub fn update(&self, event: Progress) {
-        if !self.enabled {
-            return;
-        }
-        let Ok(mut slot) = self.bar.lock() else {
+        let Some(mut slot) = self.slot() else {
             return;
         };
         match event {
@@ -78,10 +80,7 @@ impl IndexBar {
 
     /// Handles one event of a docs build: a bar over the sites.
     pub fn docs(&self, event: DocsProgress) {
-        if !self.enabled {
-            return;
-        }
-        let Ok(mut slot) = self.bar.lock() else {
+        let Some(mut slot) = self.slot() else {
             return;
         };
         match event {

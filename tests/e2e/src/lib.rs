@@ -225,14 +225,24 @@ pub async fn wait_until(client: &Client, what: &str, script: &str) {
 
 /// Creates a Git repository with `files` committed on `main`.
 pub fn git_repo(dir: &Path, files: &[(&str, &str)]) {
+    let mut init = git2::RepositoryInitOptions::new();
+    init.initial_head("main");
+    let repo = git2::Repository::init_opts(dir, &init).expect("git init");
+    commit_all(&repo, dir, files, "Initial commit");
+}
+
+/// Writes `files` into the repository at `dir` and commits them on top of its HEAD.
+pub fn git_commit(dir: &Path, files: &[(&str, &str)]) {
+    let repo = git2::Repository::open(dir).expect("the repository");
+    commit_all(&repo, dir, files, "Change");
+}
+
+fn commit_all(repo: &git2::Repository, dir: &Path, files: &[(&str, &str)], message: &str) {
     for (path, text) in files {
         let full = dir.join(path);
         std::fs::create_dir_all(full.parent().expect("a parent folder")).expect("folders");
         std::fs::write(&full, text).expect("a fixture file");
     }
-    let mut init = git2::RepositoryInitOptions::new();
-    init.initial_head("main");
-    let repo = git2::Repository::init_opts(dir, &init).expect("git init");
     let mut index = repo.index().expect("the index");
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
@@ -243,8 +253,25 @@ pub fn git_repo(dir: &Path, files: &[(&str, &str)]) {
         .expect("the tree");
     let when = git2::Time::new(1_767_225_600, 0);
     let author = git2::Signature::new("Fixture", "fixture@example.com", &when).expect("author");
-    repo.commit(Some("HEAD"), &author, &author, "Initial commit", &tree, &[])
-        .expect("git commit");
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    repo.commit(
+        Some("HEAD"),
+        &author,
+        &author,
+        message,
+        &tree,
+        &parent.iter().collect::<Vec<_>>(),
+    )
+    .expect("git commit");
+}
+
+/// Fails with what to do when there is no D-Bus session for the OS keyring.
+pub fn require_keyring() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session for the OS keyring: run the end-to-end tests as scripts/test does, under \
+         `dbus-run-session -- crates/auth/tests/support/with-keyring.sh` (after crates/auth/tests/prepare.sh)"
+    );
 }
 
 /// The proportional set size (shared pages counted once across processes) of a process,

@@ -15,7 +15,9 @@ use std::process::{Child, Command, Stdio};
 
 use fantoccini::{Client, Locator};
 use greenroom_e2e::shots::{screenshot, text};
-use greenroom_e2e::{Driver, Sandbox, app_binary, require_prerequisites, wait_for, wait_until};
+use greenroom_e2e::{
+    Driver, Sandbox, app_binary, require_keyring, require_prerequisites, wait_for, wait_until,
+};
 
 const LOGIN: &str = "ada.lovelace@contoso.example";
 
@@ -248,11 +250,7 @@ async fn open_panel(client: &Client) -> Result<(), fantoccini::error::CmdError> 
 async fn a_person_signs_in_syncs_the_organisation_and_signs_out() {
     let app = app_binary();
     require_prerequisites(&app);
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "no D-Bus session for the OS keyring: run the end-to-end tests as scripts/test does, under \
-         `dbus-run-session -- crates/auth/tests/support/with-keyring.sh` (after crates/auth/tests/prepare.sh)"
-    );
+    require_keyring();
     let sandbox = Sandbox::new();
     sandbox.set_env("GREENROOM_BROWSER", browser_script(sandbox.path()));
     let driver = Driver::start(&sandbox);

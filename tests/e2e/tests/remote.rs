@@ -13,7 +13,8 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use greenroom_e2e::shots::{screenshot, text, wait_text};
 use greenroom_e2e::{
-    Driver, Sandbox, app_binary, git_repo, require_prerequisites, wait_for, wait_until,
+    Driver, Sandbox, app_binary, git_commit, git_repo, require_keyring, require_prerequisites,
+    wait_for, wait_until,
 };
 
 #[path = "../../../crates/sources/tests/sources/remote/servers.rs"]
@@ -28,32 +29,11 @@ fn component(name: &str) -> String {
     )
 }
 
-fn commit(dir: &Path, path: &str, content: &str) {
-    std::fs::write(dir.join(path), content).expect("write");
-    let repo = git2::Repository::open(dir).expect("open");
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .expect("add");
-    index.write().expect("index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let who = git2::Signature::now("Test", "test@example.com").expect("sig");
-    let parent = repo.head().expect("head").peel_to_commit().expect("parent");
-    repo.commit(Some("HEAD"), &who, &who, "Change", &tree, &[&parent])
-        .expect("commit");
-}
-
 #[tokio::test]
 async fn a_person_adds_remote_repositories_syncs_them_and_gives_a_token() {
     let app = app_binary();
     require_prerequisites(&app);
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "no D-Bus session for the OS keyring: run the end-to-end tests as scripts/test does, under \
-         `dbus-run-session -- crates/auth/tests/support/with-keyring.sh` (after crates/auth/tests/prepare.sh)"
-    );
+    require_keyring();
     let sandbox = Sandbox::new();
     let served = sandbox.path().join("served");
     git_repo(
@@ -99,10 +79,12 @@ async fn walk(
 
     println!("{:>6} ms: A new commit", started.elapsed().as_millis());
     // A new commit, then "Sync now": the new entity arrives.
-    commit(
+    git_commit(
         &served.join("orders"),
-        "catalog-info.yaml",
-        &format!("{}---\n{}", component("orders"), component("orders-worker")),
+        &[(
+            "catalog-info.yaml",
+            &format!("{}---\n{}", component("orders"), component("orders-worker")),
+        )],
     );
     c.find(Locator::Css(&format!("{orders} [data-action=sync]")))
         .await?
