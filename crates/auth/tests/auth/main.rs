@@ -7,7 +7,6 @@ mod browser_flow;
 mod device_flow;
 mod graph;
 mod keyring;
-mod redaction;
 mod resource;
 mod session;
 mod support;

@@ -1,5 +1,10 @@
 //! Tokens never reach logs or `Debug`/`Display` output: a full flow is run with every log level
 //! captured, and the output is searched for every secret the provider handed out.
+//!
+//! This is its own test binary on purpose. `tracing` caches each log line's interest per call
+//! site; when other tests hit the same call sites on other threads while a subscriber is being
+//! installed, the cache can end up saying "nobody listens" and the capture stays empty. Alone in
+//! its process, with one process-wide subscriber installed before any flow runs, it cannot race.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -7,7 +12,11 @@ use std::sync::{Arc, Mutex};
 use greenroom_auth::{AuthError, NoProgress};
 use serde_json::{Value, json};
 
-use crate::support::*;
+#[path = "auth/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use support::*;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -50,7 +59,7 @@ async fn a_full_flow_logs_and_prints_no_token() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
 
     let provider = OidcProvider::start().await;
     let client = memory_client(provider.config("organizations"));
