@@ -42,6 +42,27 @@ pub async fn screenshot(client: &Client, name: &str) {
     println!("screenshot: {}", path.display());
 }
 
+/// Replaces the text of an input with `text`, and checks that the field (and so the page's
+/// state) holds exactly that: a controlled input can put its old value back between the
+/// clearing and the typing when the page renders in between, and the keys then append to it.
+pub async fn type_into(
+    client: &Client,
+    css: &str,
+    text: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    let holds = format!("return document.querySelector({css:?})?.value === {text:?}");
+    for _ in 0..5 {
+        let field = wait_for(client, css).await;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if client.execute(&holds, vec![]).await? == serde_json::Value::Bool(true) {
+            return Ok(());
+        }
+    }
+    panic!("`{css}` would not hold `{text}`");
+}
+
 /// The text of an element, once it is there.
 pub async fn text(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap_or_default()

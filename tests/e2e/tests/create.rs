@@ -3,7 +3,9 @@
 //! the new service opening in the catalog, with its files and Git repository on disk.
 
 use fantoccini::{Client, Locator};
-use greenroom_e2e::shots::{add_folder_first_run, screenshot, script_text, set_theme, text};
+use greenroom_e2e::shots::{
+    add_folder_first_run, screenshot, script_text, set_theme, text, type_into,
+};
 use greenroom_e2e::{
     Driver, Sandbox, app_binary, git_repo, require_prerequisites, wait_for, wait_until,
 };
@@ -58,12 +60,6 @@ async fn a_person_creates_a_service_from_a_golden_path() {
         origin.url().ok(),
         Some("https://github.com/acme/orders-api.git")
     );
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {
-    let field = wait_for(c, css).await;
-    field.clear().await?;
-    field.send_keys(text).await
 }
 
 async fn pick(

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use fantoccini::{Client, Locator};
-use greenroom_e2e::shots::{add_folder_first_run, screenshot, text, wait_text};
+use greenroom_e2e::shots::{add_folder_first_run, screenshot, text, type_into, wait_text};
 use greenroom_e2e::{
     Driver, Sandbox, app_binary, git_repo, require_prerequisites, wait_for, wait_until,
 };
@@ -114,18 +114,17 @@ async fn export(c: &Client, repos: &Path, file: &Path) -> Result<(), fantoccini:
         .await
         .send_keys("Platform team")
         .await?;
-    let path = wait_for(c, "#export-path").await;
     wait_until(
         c,
         "a suggested file in the downloads or home folder",
         "return document.querySelector('#export-path').value.endsWith('.greenroom')",
     )
     .await;
-    path.clear().await?;
-    path.send_keys(&file.display().to_string()).await?;
+    type_into(c, "#export-path", &file.display().to_string()).await?;
     wait_for(c, "#export-snapshot").await.click().await?;
     wait_text(c, "#export-summary", "Wrote").await;
     let summary = text(c, "#export-summary").await;
+    assert!(summary.contains(&file.display().to_string()), "{summary}");
     assert!(
         summary.contains("2 entities") && summary.contains("1 docs page"),
         "{summary}"
@@ -134,10 +133,8 @@ async fn export(c: &Client, repos: &Path, file: &Path) -> Result<(), fantoccini:
     screenshot(c, "snapshot-export").await;
 
     // Anything but a .greenroom file is refused, and nothing is written.
-    let path = wait_for(c, "#export-path").await;
-    path.clear().await?;
     let elsewhere = file.with_extension("txt");
-    path.send_keys(&elsewhere.display().to_string()).await?;
+    type_into(c, "#export-path", &elsewhere.display().to_string()).await?;
     wait_for(c, "#export-snapshot").await.click().await?;
     wait_text(c, "#export-error", ".greenroom").await;
     assert!(!elsewhere.exists(), "no other kind of file is written");
