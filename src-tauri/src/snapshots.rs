@@ -178,9 +178,20 @@ pub async fn import_snapshot(
         };
         let catalogs = app.state::<Catalogs>();
         let mut writer = catalogs.writer()?;
-        Ok(writer.import_snapshot(&path, &options, &|event| {
+        let report = writer.import_snapshot(&path, &options, &|event| {
             let _ = on_progress.send(event);
-        })?)
+        })?;
+        drop(writer);
+        // The window has its summary; the write-ahead log is copied into the database after.
+        let later = app.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Ok(writer) = later.state::<Catalogs>().writer()
+                && let Err(e) = writer.catalog().checkpoint()
+            {
+                eprintln!("greenroom: the catalog was not checkpointed after the import: {e}");
+            }
+        });
+        Ok(report)
     })
     .await
 }

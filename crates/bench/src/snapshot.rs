@@ -45,6 +45,8 @@ struct Variant {
     with_docs: bool,
     exports: Vec<Duration>,
     imports: Vec<Duration>,
+    /// The write-ahead-log checkpoint each import leaves for afterwards.
+    checkpoints: Vec<Duration>,
     bytes: u64,
     pages: usize,
 }
@@ -108,6 +110,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             let started = Instant::now();
             let imported = fresh.import_snapshot(&file, &ImportOptions::default(), &|_| {})?;
             variant.imports.push(started.elapsed());
+            let started = Instant::now();
+            fresh.catalog().checkpoint()?;
+            variant.checkpoints.push(started.elapsed());
             anyhow::ensure!(
                 imported.entities >= entities * 9 / 10,
                 "the import read {} of {entities} entities",
@@ -123,15 +128,16 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         o.runs
     );
     println!(
-        "{:<16} {:>10} {:>10} {:>12} {:>14}",
-        "", "export", "import", "file", "file / db"
+        "{:<16} {:>10} {:>10} {:>12} {:>12} {:>14}",
+        "", "export", "import", "checkpoint", "file", "file / db"
     );
     for v in &mut variants {
         println!(
-            "{:<16} {:>8.0}ms {:>8.0}ms {:>10.2}MB {:>13.1}%  ({} pages)",
+            "{:<16} {:>8.0}ms {:>8.0}ms {:>10.0}ms {:>10.2}MB {:>13.1}%  ({} pages)",
             v.label,
             median(&mut v.exports).as_secs_f64() * 1e3,
             median(&mut v.imports).as_secs_f64() * 1e3,
+            median(&mut v.checkpoints).as_secs_f64() * 1e3,
             v.bytes as f64 / 1e6,
             100.0 * v.bytes as f64 / db_bytes as f64,
             v.pages
@@ -147,6 +153,7 @@ impl Variant {
             with_docs,
             exports: Vec::new(),
             imports: Vec::new(),
+            checkpoints: Vec::new(),
             bytes: 0,
             pages: 0,
         }

@@ -50,6 +50,8 @@ pub fn run(data_dir: &Path, command: SnapshotCommand) -> anyhow::Result<ExitCode
             } else {
                 print_import(&report);
             }
+            // Said first, then the log copied into the database (closing would do it too).
+            greenroom.catalog().checkpoint()?;
         }
         SnapshotCommand::Inspect(args) => {
             let keys = read_keys(&args.trust)?;

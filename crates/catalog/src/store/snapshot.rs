@@ -398,11 +398,35 @@ impl Catalog {
     /// Writes an imported snapshot as one source, in one transaction: the source (new, or
     /// the one it replaces, renamed), its entities, its problems and its docs sites. On any
     /// error nothing is written.
+    ///
+    /// The write-ahead log it leaves (about the size of what it wrote) is not copied into the
+    /// database at commit, so that the import is done, and the catalog shows it, sooner: call
+    /// [`Catalog::checkpoint`] afterwards, off the critical path (the next write would
+    /// otherwise do it).
     pub fn write_snapshot_source(
         &mut self,
         write: SnapshotWrite<impl IntoIterator<Item = RepoIndex>>,
     ) -> Result<SnapshotWritten, StoreError> {
-        self.conn.execute_batch("PRAGMA cache_size = -262144")?;
+        self.conn
+            .execute_batch("PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0")?;
+        let written = self.write_snapshot_transaction(write);
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 1000")?;
+        written
+    }
+
+    /// Copies the write-ahead log into the database file as far as readers allow, without
+    /// waiting for them.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn write_snapshot_transaction(
+        &mut self,
+        write: SnapshotWrite<impl IntoIterator<Item = RepoIndex>>,
+    ) -> Result<SnapshotWritten, StoreError> {
         let tx = self.conn.transaction()?;
         let settings = write.source.settings.to_string();
         let (source_id, created) = match write.existing {
