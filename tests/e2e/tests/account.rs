@@ -7,11 +7,11 @@
 //! the session -> sign-out -> device-code sign-in -> provider unreachable (offline) -> the
 //! provider forgot the session (ended).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use fantoccini::{Client, Locator};
 use greenroom_e2e::shots::{screenshot, text};
@@ -25,57 +25,18 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The provider fixture of greenroom-auth's tests, on a given port (0: any).
-struct Provider {
-    child: Child,
-    port: u16,
-    tenant: String,
-    client_id: String,
-}
+#[path = "../../../crates/auth/tests/support/provider_process.rs"]
+mod provider_process;
 
-impl Provider {
-    fn start(port: u16) -> Provider {
-        let dir = repo_root().join("crates/auth/tests/oidc-provider");
-        assert!(
-            dir.join("node_modules/oidc-provider").is_dir(),
-            "the OpenID provider fixture is not installed: run crates/auth/tests/prepare.sh"
-        );
-        let mut child = Command::new("node")
-            .arg("server.mjs")
-            .current_dir(&dir)
-            .env("PORT", port.to_string())
-            .env("DEVICE_INTERVAL", "1")
-            .env("STOP_ON_STDIN_CLOSE", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node runs the provider fixture");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut ready = String::new();
-        lines
-            .read_line(&mut ready)
-            .expect("the provider says it is ready");
-        std::thread::spawn(move || for _ in lines.lines() {});
-        let ready: serde_json::Value = serde_json::from_str(&ready).expect("ready line is JSON");
-        Provider {
-            port: ready["port"].as_u64().expect("port") as u16,
-            tenant: ready["tenant"].as_str().expect("tenant").to_owned(),
-            client_id: ready["client_id"].as_str().expect("client id").to_owned(),
-            child,
-        }
-    }
+use provider_process::ProviderProcess as Provider;
 
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The provider fixture of greenroom-auth's tests, on a given port (0: any), with a short
+/// device-code polling interval.
+fn start_provider(port: u16) -> Provider {
+    Provider::start(
+        &repo_root().join("crates/auth/tests"),
+        &[("PORT", &port.to_string()), ("DEVICE_INTERVAL", "1")],
+    )
 }
 
 /// Microsoft Graph as recorded in greenroom-auth's fixtures, served over plain HTTP on
@@ -222,12 +183,7 @@ fn write_config(sandbox: &Sandbox, provider: &Provider, graph: &str) {
     std::fs::create_dir_all(sandbox.data_dir()).expect("data");
     std::fs::write(
         sandbox.data_dir().join("config.toml"),
-        format!(
-            "[auth]\nauthority = \"{}\"\ntenant = \"{}\"\nclient_id = \"{}\"\ngraph_url = \"{graph}\"\n",
-            provider.base(),
-            provider.tenant,
-            provider.client_id
-        ),
+        format!("{}graph_url = \"{graph}\"\n", provider.auth_table()),
     )
     .expect("config");
 }
@@ -282,7 +238,7 @@ async fn walk(
     screenshot(&c, "account-not-configured").await;
 
     // Set up while the app runs: the menu offers to sign in.
-    let provider = Provider::start(0);
+    let provider = start_provider(0);
     let graph = start_graph();
     write_config(sandbox, &provider, &graph);
     open_panel(&c).await?;
@@ -370,7 +326,7 @@ async fn walk(
     c.close().await?;
 
     // The provider is back but has forgotten the session (as after a revocation): ended.
-    let provider = Provider::start(port);
+    let provider = start_provider(port);
     let c = driver.session(app).await;
     wait_for(&c, "#catalog-filter").await;
     wait_until(

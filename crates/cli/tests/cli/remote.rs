@@ -282,7 +282,7 @@ const AZURE_DEVOPS_ID: &str = "499b84ac-1321-427f-aa17-267ca6975798";
 
 /// The tokens the provider issued for Azure DevOps.
 fn azure_devops_tokens(provider: &crate::sign_in::Provider) -> Vec<String> {
-    provider.state()["resourceTokens"]
+    crate::sign_in::provider_state(provider)["resourceTokens"]
         .as_array()
         .into_iter()
         .flatten()

@@ -2,71 +2,27 @@
 //! tests (panva's oidc-provider dressed as Entra ID, on 127.0.0.1), with a scripted browser
 //! and, under the test command, the real Secret Service keyring.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
 use crate::{Env, text};
 
-pub(crate) struct Provider {
-    child: Child,
-    pub(crate) base: String,
-    pub(crate) tenant: String,
-    pub(crate) client_id: String,
-}
+#[path = "../../../auth/tests/support/provider_process.rs"]
+mod provider_process;
 
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub(crate) use provider_process::ProviderProcess as Provider;
 
 pub(crate) fn start_provider() -> Provider {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../auth/tests/oidc-provider");
-    assert!(
-        dir.join("node_modules/oidc-provider").is_dir(),
-        "the OpenID provider fixture is not installed: run crates/auth/tests/prepare.sh"
-    );
-    let mut child = Command::new("node")
-        .arg("server.mjs")
-        .current_dir(&dir)
-        .env("PORT", "0")
-        .env("STOP_ON_STDIN_CLOSE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node runs the provider fixture");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut ready = String::new();
-    lines
-        .read_line(&mut ready)
-        .expect("the provider says it is ready");
-    std::thread::spawn(move || for _ in lines.lines() {});
-    let ready: serde_json::Value = serde_json::from_str(&ready).expect("ready line is JSON");
-    Provider {
-        base: format!("http://127.0.0.1:{}", ready["port"]),
-        tenant: ready["tenant"].as_str().expect("tenant").to_owned(),
-        client_id: ready["client_id"].as_str().expect("client id").to_owned(),
-        child,
-    }
+    Provider::start(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../auth/tests"),
+        &[],
+    )
 }
 
-impl Provider {
-    /// The `[auth]` table pointing at this provider.
-    pub(crate) fn auth_table(&self) -> String {
-        format!(
-            "[auth]\nauthority = \"{}\"\ntenant = \"{}\"\nclient_id = \"{}\"\n",
-            self.base, self.tenant, self.client_id
-        )
-    }
-
-    /// What `GET /_test/state` of the provider says.
-    pub(crate) fn state(&self) -> serde_json::Value {
-        StateReader::new(self).state()
-    }
+/// What `GET /_test/state` of the provider says.
+pub(crate) fn provider_state(provider: &Provider) -> serde_json::Value {
+    StateReader::new(provider).state()
 }
 
 /// Reads the provider's `GET /_test/state` (plain HTTP/1.0 over a socket), from any thread.
@@ -77,7 +33,7 @@ pub(crate) struct StateReader {
 impl StateReader {
     pub(crate) fn new(provider: &Provider) -> StateReader {
         StateReader {
-            address: provider.base.trim_start_matches("http://").to_owned(),
+            address: provider.base().trim_start_matches("http://").to_owned(),
         }
     }
 
