@@ -2,10 +2,8 @@
 //! tests/oidc-provider) started on 127.0.0.1, and a cookie-keeping HTTP client that plays the
 //! user's browser against it.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use greenroom_auth::{
     AuthConfig, BrowserSignIn, CancellationToken, NoProgress, ProgressSink, PublicClient,
@@ -13,22 +11,22 @@ use greenroom_auth::{
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 pub const PREPARE_HINT: &str = "run crates/auth/tests/prepare.sh (installs the OpenID provider fixture with npm ci and the keyring packages)";
 
-/// A running provider; killed when dropped.
+#[path = "../support/provider_process.rs"]
+#[allow(dead_code)] // Shared with the CLI's and the app's tests, which use all of it.
+mod provider_process;
+
+use provider_process::ProviderProcess;
+
+/// A running provider; stopped when dropped.
 pub struct OidcProvider {
-    _child: Child,
+    _process: ProviderProcess,
     pub base: String,
     pub tenant: String,
     pub client_id: String,
     control: reqwest::Client,
-}
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc-provider")
 }
 
 impl OidcProvider {
@@ -39,43 +37,14 @@ impl OidcProvider {
     /// Starts the provider with extra environment (REFRESH_TOKEN_TTL, DEVICE_CODE_TTL,
     /// DEVICE_INTERVAL, ...).
     pub async fn start_with(env: &[(&str, &str)]) -> Self {
-        let dir = fixture_dir();
-        assert!(
-            dir.join("node_modules/oidc-provider/package.json")
-                .is_file(),
-            "the OpenID provider fixture is not installed: {PREPARE_HINT}"
-        );
-        let mut child = Command::new("node")
-            .arg("server.mjs")
-            .current_dir(&dir)
-            .env("PORT", "0")
-            .env("STOP_ON_STDIN_CLOSE", "1")
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|err| {
-                panic!("could not run `node server.mjs` ({err}); {PREPARE_HINT}")
-            });
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("the OpenID provider did not start within 60 s")
-            .expect("reading the provider's output")
-            .expect("the OpenID provider exited before it was ready");
-        let ready: Value = serde_json::from_str(&ready).expect("the provider's ready line is JSON");
-        // Keep reading: the provider prints notices later, and a closed pipe would kill it.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let port = ready["port"].as_u64().expect("port");
+        let process =
+            ProviderProcess::start(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"), env);
         Self {
-            _child: child,
-            base: format!("http://127.0.0.1:{port}"),
-            tenant: ready["tenant"].as_str().expect("tenant").to_owned(),
-            client_id: ready["client_id"].as_str().expect("client_id").to_owned(),
+            base: process.base(),
+            tenant: process.tenant.clone(),
+            client_id: process.client_id.clone(),
             control: reqwest::Client::new(),
+            _process: process,
         }
     }
 
