@@ -11,7 +11,7 @@
 //! the magic, a length, the manifest checksum, the signature or a section checksum, and a
 //! section is only decompressed once its checksum matched, into at most its stated size.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use super::content::{CatalogContent, DocsContent, check_relative_path};
@@ -57,28 +57,35 @@ pub fn write_snapshot(
     docs: Option<(&DocsContent, &[u8])>,
     signer: Option<&SigningKey>,
 ) -> Result<Vec<u8>, SnapshotError> {
-    let mut raw: Vec<(&str, Vec<u8>)> = vec![("catalog", to_json(catalog)?)];
+    // Sections are independent: they are written and compressed in parallel, each streamed
+    // straight into its compressor (no uncompressed copy of the catalog in memory).
+    let (catalog, docs) = rayon::join(
+        || pack(|w| json_into(w, catalog)),
+        || {
+            docs.map(|(docs, assets)| {
+                rayon::join(
+                    || pack(|w| json_into(w, docs)),
+                    || pack(|w| w.write_all(assets)),
+                )
+            })
+        },
+    );
+    let mut sections = vec![("catalog", catalog?)];
     if let Some((docs, assets)) = docs {
-        raw.push(("docs", to_json(docs)?));
-        raw.push(("assets", assets.to_vec()));
+        sections.push(("docs", docs?));
+        sections.push(("assets", assets?));
     }
-    // Sections are independent: compress them in parallel.
-    let compressed: Vec<Result<Vec<u8>, SnapshotError>> = {
-        use rayon::prelude::*;
-        raw.par_iter().map(|(_, bytes)| compress(bytes)).collect()
-    };
-    let mut bodies = Vec::with_capacity(raw.len());
+    let mut bodies = Vec::with_capacity(sections.len());
     manifest.sections.clear();
-    for ((name, bytes), packed) in raw.iter().zip(compressed) {
-        let packed = packed?;
+    for (name, packed) in sections {
         manifest.sections.push(SectionInfo {
-            name: (*name).to_owned(),
+            name: name.to_owned(),
             compression: "zstd".to_owned(),
-            size: packed.len() as u64,
-            raw_size: bytes.len() as u64,
-            blake3: blake3::hash(&packed).to_hex().to_string(),
+            size: packed.bytes.len() as u64,
+            raw_size: packed.raw_size,
+            blake3: blake3::hash(&packed.bytes).to_hex().to_string(),
         });
-        bodies.push(packed);
+        bodies.push(packed.bytes);
     }
     manifest.format = FORMAT_NAME.to_owned();
     manifest.format_version = FORMAT_VERSION;
@@ -108,14 +115,48 @@ pub fn write_snapshot(
     Ok(out)
 }
 
-fn compress(bytes: &[u8]) -> Result<Vec<u8>, SnapshotError> {
-    let mut compressor = zstd::bulk::Compressor::new(LEVEL)
-        .map_err(|e| SnapshotError::corrupt(format!("cannot compress: {e}")))?;
-    compressor
-        .include_checksum(true)
-        .and_then(|()| compressor.include_contentsize(true))
-        .and_then(|()| compressor.compress(bytes))
-        .map_err(|e| SnapshotError::corrupt(format!("cannot compress: {e}")))
+/// A compressed section, and the size of what went in.
+struct Packed {
+    bytes: Vec<u8>,
+    raw_size: u64,
+}
+
+/// Compresses what `fill` writes.
+fn pack(fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<Packed, SnapshotError> {
+    let failed = |e: std::io::Error| SnapshotError::corrupt(format!("cannot write a section: {e}"));
+    let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), LEVEL).map_err(failed)?;
+    encoder.include_checksum(true).map_err(failed)?;
+    let mut counted = Counted {
+        inner: encoder,
+        count: 0,
+    };
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(128 << 10, &mut counted);
+        fill(&mut buffered).map_err(failed)?;
+        buffered.flush().map_err(failed)?;
+    }
+    Ok(Packed {
+        raw_size: counted.count,
+        bytes: counted.inner.finish().map_err(failed)?,
+    })
+}
+
+/// A writer that counts the bytes written through it.
+struct Counted<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.count += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Reads fields off the front of the file, reporting truncation with the size expected.
@@ -440,7 +481,6 @@ fn decompress(
     Ok(out)
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, SnapshotError> {
-    serde_json::to_vec(value)
-        .map_err(|e| SnapshotError::corrupt(format!("cannot write a section: {e}")))
+fn json_into<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
+    serde_json::to_writer(out, value).map_err(std::io::Error::other)
 }
