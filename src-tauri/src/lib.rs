@@ -12,6 +12,7 @@ pub mod error;
 mod feed;
 mod navigation;
 pub mod remote;
+mod single_instance;
 pub mod snapshots;
 mod timing;
 mod watching;
@@ -29,6 +30,7 @@ use crate::watching::Watching;
 pub fn run() {
     timing::process_started();
     let result = tauri::Builder::default()
+        .plugin(single_instance::plugin())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation::guard())

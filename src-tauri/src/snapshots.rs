@@ -34,12 +34,24 @@ pub struct LaunchSnapshot(Mutex<Option<PathBuf>>);
 impl LaunchSnapshot {
     /// Remembers the first existing `.greenroom` file among the program's arguments.
     pub fn from_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> LaunchSnapshot {
-        LaunchSnapshot(Mutex::new(
-            args.into_iter()
-                .map(PathBuf::from)
-                .find(|p| is_snapshot_file(p) && p.is_file()),
-        ))
+        LaunchSnapshot(Mutex::new(first_snapshot_file(
+            args.into_iter().map(PathBuf::from),
+        )))
     }
+
+    /// Offers `file` to the window (another start of the app was given it).
+    pub fn offer(&self, file: PathBuf) {
+        if let Ok(mut launched) = self.0.lock() {
+            *launched = Some(file);
+        }
+    }
+}
+
+/// The first of `paths` that is an existing `.greenroom` file.
+pub fn first_snapshot_file(paths: impl IntoIterator<Item = PathBuf>) -> Option<PathBuf> {
+    paths
+        .into_iter()
+        .find(|p| is_snapshot_file(p) && p.is_file())
 }
 
 fn is_snapshot_file(path: &Path) -> bool {

@@ -166,6 +166,7 @@ impl Driver {
 
     /// Starts the app with command-line arguments (as a double-click on a file does).
     pub async fn session_with_args(&self, app: &Path, args: &[String]) -> Client {
+        self.wait_for_previous_app_to_exit(app).await;
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
@@ -178,6 +179,33 @@ impl Driver {
             .await
             .expect("a WebDriver session with the app")
     }
+}
+
+impl Driver {
+    /// The app runs once per data folder: a start while the previous session's app is still
+    /// exiting would hand over to it and end. Waits (a little) for it to be gone.
+    async fn wait_for_previous_app_to_exit(&self, app: &Path) {
+        let Some(name) = app.file_name().and_then(|n| n.to_str()) else {
+            return;
+        };
+        // The kernel keeps the first 15 bytes of a program's name.
+        let name: String = name.chars().take(15).collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline
+            && process_tree(self.child.id())
+                .iter()
+                .any(|(pid, n)| *n == name && !is_zombie(*pid))
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| Some(stat.get(stat.rfind(')')? + 2..)?.starts_with('Z')))
+        .unwrap_or(true)
 }
 
 impl Drop for Driver {

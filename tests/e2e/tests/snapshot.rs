@@ -101,9 +101,58 @@ async fn a_team_exports_its_catalog_and_a_new_hire_opens_it_offline() {
         .session_with_args(&app, &[file.display().to_string()])
         .await;
     let result = open_and_import(&client, &clone).await;
+    let handed = if result.is_ok() {
+        Some(opened_again(&client, &app, &newcomer, &file).await)
+    } else {
+        None
+    };
     client.close().await.ok();
     drop(driver);
     result.expect("the import walk-through");
+    handed
+        .expect("the walk-through ran")
+        .expect("opening the file again");
+}
+
+/// Opening the file again while Greenroom runs on that data folder (a second double-click)
+/// starts no second window: the start hands the file to the running one and ends, and the
+/// window offers the file again.
+async fn opened_again(
+    c: &Client,
+    app: &Path,
+    sandbox: &Sandbox,
+    file: &Path,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.execute(
+        "document.querySelector('#launch-snapshot')?.close()",
+        vec![],
+    )
+    .await?;
+    wait_until(
+        c,
+        "no snapshot dialog",
+        "return !document.querySelector('#launch-snapshot[open]')",
+    )
+    .await;
+    let mut second = std::process::Command::new(app);
+    second.arg(file).envs(sandbox.env());
+    let mut second = second.spawn().expect("a second start");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("the second start") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second start on the same data folder opened its own window");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "the second start handed over: {status}");
+    wait_for(c, "#launch-snapshot[open] #snapshot-preview").await;
+    let preview = text(c, "#snapshot-preview").await;
+    assert!(preview.contains("2 entities"), "{preview}");
+    Ok(())
 }
 
 async fn export(c: &Client, repos: &Path, file: &Path) -> Result<(), fantoccini::error::CmdError> {
