@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_docs.sql"),
     include_str!("migrations/003_remote_repos.sql"),
+    include_str!("migrations/004_search_buffer.sql"),
 ];
 
 /// The schema version this build writes.
