@@ -124,6 +124,7 @@ impl Default for Sandbox {
 pub struct Driver {
     child: Child,
     port: u16,
+    data_dir: PathBuf,
 }
 
 impl Driver {
@@ -156,7 +157,11 @@ impl Driver {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Driver { child, port }
+        Driver {
+            child,
+            port,
+            data_dir: sandbox.data_dir(),
+        }
     }
 
     /// Opens a session: the app starts.
@@ -183,29 +188,44 @@ impl Driver {
 
 impl Driver {
     /// The app runs once per data folder: a start while the previous session's app is still
-    /// exiting would hand over to it and end. Waits (a little) for it to be gone.
+    /// exiting would hand over to it and end. Waits (a little) for it to be gone. The app is
+    /// found by its data folder: once its session ends it may no longer be a child of the
+    /// driver.
     async fn wait_for_previous_app_to_exit(&self, app: &Path) {
         let Some(name) = app.file_name().and_then(|n| n.to_str()) else {
             return;
         };
         // The kernel keeps the first 15 bytes of a program's name.
         let name: String = name.chars().take(15).collect();
+        let marker = format!("GREENROOM_DATA_DIR={}", self.data_dir.display());
         let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline
-            && process_tree(self.child.id())
-                .iter()
-                .any(|(pid, n)| *n == name && !is_zombie(*pid))
-        {
+        while Instant::now() < deadline && app_running(&name, marker.as_bytes()) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }
 
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| Some(stat.get(stat.rfind(')')? + 2..)?.starts_with('Z')))
-        .unwrap_or(true)
+/// Whether a live process called `name` has `marker` in its environment.
+fn app_running(name: &str, marker: &[u8]) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let dir = entry.path();
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            return false;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            return false;
+        };
+        let zombie = stat
+            .get(close + 2..)
+            .is_some_and(|rest| rest.starts_with('Z'));
+        stat[open + 1..close] == *name
+            && !zombie
+            && std::fs::read(dir.join("environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == marker))
+    })
 }
 
 impl Drop for Driver {
