@@ -29,6 +29,9 @@ use crate::watching::Watching;
 /// Runs the app until its window closes.
 pub fn run() {
     timing::process_started();
+    if single_instance::hand_over() {
+        return;
+    }
     let result = tauri::Builder::default()
         .plugin(single_instance::plugin())
         .plugin(tauri_plugin_opener::init())

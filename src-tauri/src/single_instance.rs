@@ -3,6 +3,11 @@
 //! running window over D-Bus: it comes to the front and offers to import the file, instead
 //! of a second window on the same catalog. Without a session bus every start gets its own
 //! window, as before.
+//!
+//! tauri-plugin-single-instance owns the name and answers in the open window. A second start
+//! calls it from [`hand_over`], before Tauri sets up GTK and WebKit, and ends as any program
+//! does: the plugin's own hand-over runs after they started and ends the process from inside
+//! them, which sometimes crashed on the way out.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -24,6 +29,39 @@ pub fn plugin<R: Runtime>() -> TauriPlugin<R> {
         Err(_) => builder,
     }
     .build()
+}
+
+/// Gives this start's arguments and working folder to the window already open on the data
+/// folder, if there is one; true when it took them (this start then ends).
+pub fn hand_over() -> bool {
+    #[cfg(target_os = "linux")]
+    if let Ok(dir) = greenroom::data_dir(None) {
+        return call_open_window(&format!("{}.SingleInstance", bus_name(&dir))).unwrap_or(false);
+    }
+    false
+}
+
+/// Calls the plugin's `ExecuteCallback` on `name` (its object path is the name with `/` for
+/// `.`), when the name has an owner.
+#[cfg(target_os = "linux")]
+fn call_open_window(name: &str) -> zbus::Result<bool> {
+    let connection = zbus::blocking::Connection::session()?;
+    let bus = zbus::blocking::fdo::DBusProxy::new(&connection)?;
+    if !bus.name_has_owner(name.try_into()?)? {
+        return Ok(false);
+    }
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    connection.call_method(
+        Some(name),
+        format!("/{}", name.replace('.', "/")).as_str(),
+        Some("org.SingleInstance.DBus"),
+        "ExecuteCallback",
+        &(args, cwd.to_string_lossy().as_ref()),
+    )?;
+    Ok(true)
 }
 
 /// The D-Bus name of the window of one data folder (the plugin adds `.SingleInstance`).

@@ -14,42 +14,31 @@ use greenroom_catalog::store::{
 use greenroom_catalog::{Catalog, read_tree};
 use rayon::prelude::*;
 
-use crate::median;
 use crate::memory_files::MemoryFiles;
+use crate::{Scale, median};
 
 struct Options {
-    repos: usize,
+    scale: Scale,
     per_repo: usize,
     search_entities: usize,
-    runs: usize,
-    work: PathBuf,
 }
 
 fn options(args: &[String]) -> anyhow::Result<Options> {
+    let (scale, own) = Scale::from_args(
+        args,
+        1000,
+        "greenroom-bench",
+        &["--per-repo", "--search-entities"],
+    )?;
     let mut o = Options {
-        repos: 1000,
+        scale,
         per_repo: 10,
         search_entities: 50_000,
-        runs: 3,
-        work: std::env::temp_dir().join("greenroom-bench"),
     };
-    for (flag, value) in crate::flags(
-        args,
-        &[
-            "--repos",
-            "--per-repo",
-            "--search-entities",
-            "--runs",
-            "--work",
-        ],
-    )? {
+    for (flag, value) in own {
         match flag {
-            "--repos" => o.repos = value.parse()?,
             "--per-repo" => o.per_repo = value.parse()?,
-            "--search-entities" => o.search_entities = value.parse()?,
-            "--runs" => o.runs = value.parse()?,
-            "--work" => o.work = PathBuf::from(value),
-            _ => unreachable!("crate::flags refuses other flags"),
+            _ => o.search_entities = value.parse()?,
         }
     }
     Ok(o)
@@ -69,10 +58,13 @@ struct Cold {
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let o = options(args)?;
-    std::fs::create_dir_all(&o.work)?;
-    let org = o.work.join(format!("org-{}-{}", o.repos, o.per_repo));
+    std::fs::create_dir_all(&o.scale.work)?;
+    let org = o
+        .scale
+        .work
+        .join(format!("org-{}-{}", o.scale.repos, o.per_repo));
     let demo = DemoOptions {
-        repos: o.repos,
+        repos: o.scale.repos,
         entities_per_repo: o.per_repo,
         broken_every: 50,
         seed: 7,
@@ -80,7 +72,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if !org.join(".complete").exists() {
         eprintln!(
             "Generating {} repositories in {} (once; reused by later runs)...",
-            o.repos,
+            o.scale.repos,
             org.display()
         );
         let _ = std::fs::remove_dir_all(&org);
@@ -94,11 +86,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .map(|r| r.path.clone())
         .collect();
 
-    eprintln!("Cold index, {} runs...", o.runs);
+    eprintln!("Cold index, {} runs...", o.scale.runs);
     let mut colds = Vec::new();
     let mut data = PathBuf::new();
-    for i in 0..o.runs {
-        data = o.work.join(format!("data-cold-{i}"));
+    for i in 0..o.scale.runs {
+        data = o.scale.work.join(format!("data-cold-{i}"));
         let _ = std::fs::remove_dir_all(&data);
         let output = Command::new(std::env::current_exe()?)
             .args([
@@ -184,9 +176,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let rate = cold.entities as f64 / (cold.total_ms / 1000.0);
     println!(
         "Greenroom catalog benchmark ({} repositories, {} entities; medians of {} runs)",
-        o.repos + 1,
+        o.scale.repos + 1,
         cold.entities,
-        o.runs
+        o.scale.runs
     );
     println!();
     println!("{:<46} {:>12} {:>14}", "measure", "result", "target");
@@ -313,7 +305,10 @@ fn peak_rss_kb() -> u64 {
 /// A catalog of about `search_entities` entities, loaded from generated descriptors held
 /// in memory (writing tens of thousands of repositories to this disk would take minutes).
 fn search_catalog(o: &Options) -> anyhow::Result<(Catalog, usize)> {
-    let path = o.work.join(format!("search-{}.db", o.search_entities));
+    let path = o
+        .scale
+        .work
+        .join(format!("search-{}.db", o.search_entities));
     if path.exists() {
         let catalog = Catalog::open(&path)?;
         let total = catalog

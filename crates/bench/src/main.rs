@@ -17,6 +17,7 @@ mod memory_files;
 mod snapshot;
 mod sync;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -50,12 +51,53 @@ pub(crate) fn median(values: &mut [Duration]) -> Duration {
     values[values.len() / 2]
 }
 
+/// How big a benchmark runs and where it works: `--repos N --runs N --work DIR`.
+pub(crate) struct Scale {
+    /// Repositories generated.
+    pub repos: usize,
+    /// Timed runs (the median is reported).
+    pub runs: usize,
+    /// Where generated data and runs go.
+    pub work: PathBuf,
+}
+
+impl Scale {
+    /// `repos` repositories, 3 runs and `work` in the temporary folder, or what `args` sets
+    /// instead; the benchmark's own options among `extra` are returned for it to read, and
+    /// any other option is refused.
+    pub(crate) fn from_args<'a>(
+        args: &'a [String],
+        repos: usize,
+        work: &str,
+        extra: &[&str],
+    ) -> anyhow::Result<(Scale, Vec<(&'a str, &'a str)>)> {
+        let mut known = vec!["--repos", "--runs", "--work"];
+        known.extend_from_slice(extra);
+        let mut scale = Scale {
+            repos,
+            runs: 3,
+            work: std::env::temp_dir().join(work),
+        };
+        let mut own = Vec::new();
+        for (flag, value) in flags(args, &known)? {
+            match flag {
+                "--repos" => scale.repos = value.parse()?,
+                "--runs" => scale.runs = value.parse()?,
+                "--work" => scale.work = PathBuf::from(value),
+                _ => own.push((flag, value)),
+            }
+        }
+        anyhow::ensure!(
+            scale.repos > 0 && scale.runs > 0,
+            "--repos and --runs must be positive"
+        );
+        Ok((scale, own))
+    }
+}
+
 /// Pairs each `--flag` in `args` with the value after it, refusing flags not in `known`
 /// and flags without a value.
-pub(crate) fn flags<'a>(
-    args: &'a [String],
-    known: &[&str],
-) -> anyhow::Result<Vec<(&'a str, &'a str)>> {
+fn flags<'a>(args: &'a [String], known: &[&str]) -> anyhow::Result<Vec<(&'a str, &'a str)>> {
     let mut pairs = Vec::new();
     let mut it = args.iter();
     while let Some(flag) = it.next() {

@@ -3,40 +3,21 @@
 //! `greenroom snapshot export|import` run). The organisation is generated once on disk,
 //! indexed, and its docs built; each import goes into an empty data folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use greenroom::Greenroom;
 use greenroom::demo::{DemoOptions, generate};
 use greenroom::snapshot::{ExportOptions, ImportOptions};
 
-use crate::median;
+use crate::{Scale, median};
 
-struct Options {
-    repos: usize,
-    per_repo: usize,
-    runs: usize,
-    work: PathBuf,
-}
+/// Every third service repository has a two-page docs site: 3,000 repositories of 17
+/// entities give about 51,000 entities and 2,000 pages.
+const ENTITIES_PER_REPO: usize = 17;
 
-fn options(args: &[String]) -> anyhow::Result<Options> {
-    // Every third service repository has a two-page docs site: 3,000 repositories of 17
-    // entities give about 51,000 entities and 2,000 pages.
-    let mut o = Options {
-        repos: 3_000,
-        per_repo: 17,
-        runs: 3,
-        work: std::env::temp_dir().join("greenroom-bench-snapshot"),
-    };
-    for (flag, value) in crate::flags(args, &["--repos", "--runs", "--work"])? {
-        match flag {
-            "--repos" => o.repos = value.parse()?,
-            "--runs" => o.runs = value.parse()?,
-            "--work" => o.work = PathBuf::from(value),
-            _ => unreachable!("crate::flags refuses other flags"),
-        }
-    }
-    Ok(o)
+fn options(args: &[String]) -> anyhow::Result<Scale> {
+    Ok(Scale::from_args(args, 3_000, "greenroom-bench-snapshot", &[])?.0)
 }
 
 /// One way of exporting: its times, the file's size, and the imports of that file.
@@ -53,14 +34,16 @@ struct Variant {
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let o = options(args)?;
-    let org = o.work.join(format!("org-{}x{}", o.repos, o.per_repo));
+    let org = o
+        .work
+        .join(format!("org-{}x{}", o.repos, ENTITIES_PER_REPO));
     if !org.exists() {
         let started = Instant::now();
         generate(
             &org,
             &DemoOptions {
                 repos: o.repos,
-                entities_per_repo: o.per_repo,
+                entities_per_repo: ENTITIES_PER_REPO,
                 broken_every: 50,
                 seed: 11,
             },

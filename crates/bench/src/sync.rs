@@ -11,31 +11,10 @@ use crate::median;
 use anyhow::Context;
 use greenroom::{Cancel, Greenroom, RemoteOptions};
 
-struct Options {
-    repos: usize,
-    runs: usize,
-    work: PathBuf,
-}
+use crate::Scale;
 
-fn options(args: &[String]) -> anyhow::Result<Options> {
-    let mut o = Options {
-        repos: 200,
-        runs: 3,
-        work: std::env::temp_dir().join("greenroom-bench"),
-    };
-    for (flag, value) in crate::flags(args, &["--repos", "--runs", "--work"])? {
-        match flag {
-            "--repos" => o.repos = value.parse()?,
-            "--runs" => o.runs = value.parse()?,
-            "--work" => o.work = PathBuf::from(value),
-            _ => unreachable!("crate::flags refuses other flags"),
-        }
-    }
-    anyhow::ensure!(
-        o.repos > 0 && o.runs > 0,
-        "--repos and --runs must be positive"
-    );
-    Ok(o)
+fn options(args: &[String]) -> anyhow::Result<Scale> {
+    Ok(Scale::from_args(args, 200, "greenroom-bench", &[])?.0)
 }
 
 /// `git daemon` serving a folder; stopped when dropped.
