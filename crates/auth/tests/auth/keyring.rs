@@ -11,14 +11,6 @@ use greenroom_auth::{
 
 use crate::support::*;
 
-async fn keyring() -> TokenStore {
-    TokenStore::open_required().await.unwrap_or_else(|err| {
-        panic!(
-            "no Secret Service is reachable ({err}). Run the tests as `dbus-run-session -- crates/auth/tests/support/with-keyring.sh cargo test -p greenroom-auth`; {PREPARE_HINT}"
-        )
-    })
-}
-
 /// What the Secret Service holds for `user`, asked through libsecret's own tool.
 fn lookup(user: &str) -> Option<String> {
     let output = Command::new("secret-tool")

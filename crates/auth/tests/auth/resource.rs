@@ -1,7 +1,7 @@
 //! Access tokens for another resource (Azure DevOps) from the signed-in session's refresh
 //! token, as Entra's multi-resource refresh tokens allow, against the real provider.
 
-use greenroom_auth::{AuthError, PublicClient, TokenStore};
+use greenroom_auth::{AuthError, PublicClient};
 use serde_json::Value;
 
 use crate::support::*;
@@ -69,11 +69,7 @@ async fn a_token_for_azure_devops_comes_from_the_session_refresh_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_session_in_memory_the_stored_refresh_token_is_used() {
     let provider = OidcProvider::start().await;
-    let store = TokenStore::open_required().await.unwrap_or_else(|err| {
-        panic!(
-            "no Secret Service is reachable ({err}). Run the tests as `dbus-run-session -- crates/auth/tests/support/with-keyring.sh cargo test -p greenroom-auth`; {PREPARE_HINT}"
-        )
-    });
+    let store = keyring().await;
     let first = PublicClient::new(provider.config(&provider.tenant), store.clone()).unwrap();
     let (signed_in, _) = browser_sign_in(&first, ADA, &greenroom_auth::NoProgress).await;
     signed_in.expect("sign-in");
@@ -107,11 +103,7 @@ async fn without_a_session_in_memory_the_stored_refresh_token_is_used() {
 #[tokio::test]
 async fn a_session_renews_after_another_client_rotated_its_refresh_token() {
     let provider = OidcProvider::start().await;
-    let store = TokenStore::open_required().await.unwrap_or_else(|err| {
-        panic!(
-            "no Secret Service is reachable ({err}). Run the tests as `dbus-run-session -- crates/auth/tests/support/with-keyring.sh cargo test -p greenroom-auth`; {PREPARE_HINT}"
-        )
-    });
+    let store = keyring().await;
     // The app's window holds a session...
     let window = PublicClient::new(provider.config(&provider.tenant), store.clone()).unwrap();
     let (signed_in, _) = browser_sign_in(&window, ADA, &greenroom_auth::NoProgress).await;

@@ -341,3 +341,12 @@ pub async fn signed_in(provider: &OidcProvider, tenant: &str) -> PublicClient {
     result.expect("sign-in");
     client
 }
+
+/// The real Secret Service; fails, saying how to run the tests, when none is reachable.
+pub async fn keyring() -> TokenStore {
+    TokenStore::open_required().await.unwrap_or_else(|err| {
+        panic!(
+            "no Secret Service is reachable ({err}). Run the tests as `dbus-run-session -- crates/auth/tests/support/with-keyring.sh cargo test -p greenroom-auth`; {PREPARE_HINT}"
+        )
+    })
+}
