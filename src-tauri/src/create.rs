@@ -21,6 +21,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::catalogs::Catalogs;
 use crate::error::CommandError;
+use crate::running::Running;
 use crate::watching::Watching;
 
 /// The templates the Create page lists.
@@ -51,8 +52,8 @@ pub struct TemplateDetails {
 #[derive(Default)]
 pub struct Projects {
     created: Mutex<Vec<PathBuf>>,
-    /// The cancel flag of the run going on, if any.
-    running: Mutex<Option<Arc<AtomicBool>>>,
+    /// The cancel flag of the run going on.
+    running: Running<Arc<AtomicBool>>,
 }
 
 /// Runs `work` with a catalog reader on a blocking thread.
@@ -170,18 +171,11 @@ pub async fn run_template(
             cancel: Some(cancel.clone()),
             ..run_options(secrets, skip_offline)
         };
-        let projects = app.state::<Projects>();
-        if let Ok(mut running) = projects.running.lock() {
-            *running = Some(cancel);
-        }
-        let outcome =
+        let outcome = app.state::<Projects>().running.run(cancel, || {
             greenroom.scaffold(&template, &values, &target, &options, &|event: Progress| {
                 let _ = on_progress.send(event);
-            });
-        if let Ok(mut running) = projects.running.lock() {
-            *running = None;
-        }
-        let outcome = outcome?;
+            })
+        })?;
         drop(greenroom);
         if let Ok(mut created) = app.state::<Projects>().created.lock() {
             created.push(outcome.target.clone());
@@ -197,15 +191,9 @@ pub async fn run_template(
 /// target. `false` when no run is going on.
 #[tauri::command]
 pub fn cancel_template_run(app: AppHandle) -> bool {
-    let projects = app.state::<Projects>();
-    let running = projects.running.lock();
-    match running.as_ref().ok().and_then(|r| r.as_ref()) {
-        Some(cancel) => {
-            cancel.store(true, Ordering::Relaxed);
-            true
-        }
-        None => false,
-    }
+    app.state::<Projects>()
+        .running
+        .stop(|cancel| cancel.store(true, Ordering::Relaxed))
 }
 
 /// Watches the folder source that holds a new project (the run may have added it) and

@@ -12,6 +12,7 @@ pub mod error;
 mod feed;
 mod navigation;
 pub mod remote;
+mod running;
 mod single_instance;
 pub mod snapshots;
 mod timing;

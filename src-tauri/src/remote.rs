@@ -6,8 +6,6 @@
 //! running (from the window or the background schedule, see `background_sync`) is the one
 //! "Cancel" stops.
 
-use std::sync::Mutex;
-
 use greenroom::catalog::store::{RemoteRepoRecord, SourceRecord};
 use greenroom::{Cancel, RemoteOptions, SyncProgress, SyncReport};
 use tauri::ipc::Channel;
@@ -15,17 +13,18 @@ use tauri::{AppHandle, Manager};
 
 use crate::catalogs::Catalogs;
 use crate::error::CommandError;
+use crate::running::Running;
 
 /// The sync that is running, if any.
 #[derive(Default)]
 pub struct Syncing {
-    running: Mutex<Option<Cancel>>,
+    running: Running<Cancel>,
 }
 
 impl Syncing {
     /// Whether a sync is running.
     pub fn busy(&self) -> bool {
-        self.running.lock().is_ok_and(|r| r.is_some())
+        self.running.busy()
     }
 }
 
@@ -41,14 +40,10 @@ pub fn run_sync(
     // Wait for the writer first: a sync that is only waiting is not yet the running one.
     let mut writer = catalogs.writer()?;
     let cancel = Cancel::new();
-    if let Ok(mut running) = syncing.running.lock() {
-        *running = Some(cancel.clone());
-    }
     let source = source_id.map(|id| id.to_string());
-    let result = writer.sync(source.as_deref(), on_progress, &cancel);
-    if let Ok(mut running) = syncing.running.lock() {
-        *running = None;
-    }
+    let result = syncing.running.run(cancel.clone(), || {
+        writer.sync(source.as_deref(), on_progress, &cancel)
+    });
     Ok(result?)
 }
 
@@ -107,15 +102,7 @@ pub async fn sync_sources(
 /// Stops the running sync; what was fetched so far is kept.
 #[tauri::command]
 pub fn cancel_sync(app: AppHandle) -> bool {
-    let syncing = app.state::<Syncing>();
-    let running = syncing.running.lock();
-    match running.as_ref().ok().and_then(|r| r.as_ref()) {
-        Some(cancel) => {
-            cancel.cancel();
-            true
-        }
-        None => false,
-    }
+    app.state::<Syncing>().running.stop(Cancel::cancel)
 }
 
 /// Stores the HTTPS token of a host (as in "needs credentials for HOST") in the OS keyring.
