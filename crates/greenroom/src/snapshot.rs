@@ -674,6 +674,7 @@ impl Greenroom {
                     priority: options.priority.unwrap_or(SNAPSHOT_PRIORITY),
                 },
                 repos: receive.into_iter().flatten(),
+                entities: snapshot.manifest.counts.entities,
                 problems: snapshot.catalog.problems.clone(),
                 sites,
             })

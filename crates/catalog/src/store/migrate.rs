@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_docs.sql"),
     include_str!("migrations/003_remote_repos.sql"),
     include_str!("migrations/004_search_buffer.sql"),
+    include_str!("migrations/005_inactive_definitions.sql"),
 ];
 
 /// The schema version this build writes.

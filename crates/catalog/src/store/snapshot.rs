@@ -41,6 +41,9 @@ pub struct SnapshotWrite<R = Vec<RepoIndex>> {
     /// Its repositories, as validated from the snapshot (any iterator: they may still be
     /// being validated while the first ones are written).
     pub repos: R,
+    /// How many entities `repos` holds (the manifest says): a large write into a smaller
+    /// catalog rebuilds the ref indexes once instead of updating them per entity.
+    pub entities: usize,
     /// Problems of the exported sources as a whole.
     pub problems: Vec<Problem>,
     /// Its docs sites.
@@ -79,6 +82,8 @@ pub struct SnapshotWritten {
 }
 
 const MAX_LISTED_CONFLICTS: usize = 100;
+/// From how many entities a snapshot is written in bulk (see [`SnapshotWrite::entities`]).
+const BULK_ENTITIES: usize = 10_000;
 
 impl Catalog {
     /// Reads the shown entities of `sources` (all sources when empty) with their
@@ -459,7 +464,9 @@ impl Catalog {
                 (tx.last_insert_rowid(), true)
             }
         };
-        let stats = write_source(&tx, source_id, true, &write.problems, write.repos)?;
+        let existing: i64 = tx.query_row("SELECT count(*) FROM entities", [], |r| r.get(0))?;
+        let bulk = write.entities >= BULK_ENTITIES && write.entities as u64 >= existing as u64;
+        let stats = write_source(&tx, source_id, true, &write.problems, write.repos, bulk)?;
         let mut keep = Vec::with_capacity(write.sites.len());
         for site in &write.sites {
             let new = NewDocSite {
@@ -483,34 +490,14 @@ impl Catalog {
             keep.push((new.repo, new.dir));
         }
         remove_sites_except(&tx, source_id, &keep)?;
-        let shadowed: i64 = tx.query_row(
-            "SELECT count(*) FROM entities WHERE source_id = ?1 AND active = 0",
-            [source_id],
-            |r| r.get(0),
-        )?;
-        let overriding: i64 = tx.query_row(
-            "SELECT count(*) FROM entities o WHERE o.source_id != ?1 AND o.active = 0
-                AND EXISTS (SELECT 1 FROM entities e WHERE e.ref = o.ref AND e.source_id = ?1 AND e.active = 1)",
-            [source_id],
-            |r| r.get(0),
-        )?;
-        let conflicts: Vec<String> = {
-            let mut stmt = tx.prepare(
-                "SELECT DISTINCT e.ref FROM entities e JOIN entities o ON o.ref = e.ref AND o.source_id != e.source_id
-                  WHERE e.source_id = ?1 ORDER BY e.ref LIMIT ?2",
-            )?;
-            stmt.query_map(params![source_id, MAX_LISTED_CONFLICTS as i64], |r| {
-                r.get(0)
-            })?
-            .collect::<rusqlite::Result<_>>()?
-        };
+        let (shadowed, overriding, conflicts) = conflicts_of(&tx, source_id)?;
         tx.commit()?;
         Ok(SnapshotWritten {
             source_id,
             created,
             stats,
-            shadowed: shadowed as usize,
-            overriding: overriding as usize,
+            shadowed,
+            overriding,
             conflicts,
         })
     }
@@ -575,4 +562,36 @@ fn problem_key<'a>(
 
 fn problem_order(p: &FileProblem) -> ProblemKey<'_> {
     problem_key(&p.problem, p.document, p.entity_ref.as_deref())
+}
+
+/// How a source's definitions meet other sources': how many of its definitions another
+/// source's hides, how many of others' it hides, and the first refs that both define. Every
+/// such pair has a definition that is not shown, so only those rows (indexed) are read.
+fn conflicts_of(
+    tx: &rusqlite::Transaction<'_>,
+    source_id: i64,
+) -> rusqlite::Result<(usize, usize, Vec<String>)> {
+    let shadowed: i64 = tx.query_row(
+        "SELECT count(*) FROM entities INDEXED BY entities_inactive WHERE active = 0 AND source_id = ?1",
+        [source_id],
+        |r| r.get(0),
+    )?;
+    let overriding: i64 = tx.query_row(
+        "SELECT count(*) FROM entities o INDEXED BY entities_inactive WHERE o.active = 0 AND o.source_id != ?1
+            AND EXISTS (SELECT 1 FROM entities e WHERE e.ref = o.ref AND e.source_id = ?1 AND e.active = 1)",
+        [source_id],
+        |r| r.get(0),
+    )?;
+    let mut stmt = tx.prepare(
+        "SELECT DISTINCT i.ref FROM entities i INDEXED BY entities_inactive WHERE i.active = 0
+            AND EXISTS (SELECT 1 FROM entities e WHERE e.ref = i.ref AND e.source_id = ?1)
+            AND EXISTS (SELECT 1 FROM entities o WHERE o.ref = i.ref AND o.source_id != ?1)
+          ORDER BY i.ref LIMIT ?2",
+    )?;
+    let conflicts = stmt
+        .query_map(params![source_id, MAX_LISTED_CONFLICTS as i64], |r| {
+            r.get(0)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((shadowed as usize, overriding as usize, conflicts))
 }

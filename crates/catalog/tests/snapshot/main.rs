@@ -155,6 +155,18 @@ spec:
     paths: {}
 ";
 
+/// The catalog database's indexes, as created.
+pub(crate) fn indexes(dir: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(dir.join("catalog.db")).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        .expect("prepare");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
 /// A catalog in `dir` holding `org` as one folder source.
 pub(crate) fn indexed(org: &Org, dir: &Path, repos: &[&str]) -> Catalog {
     let mut catalog = Catalog::open(&dir.join("catalog.db")).expect("open");
@@ -212,7 +224,31 @@ pub(crate) fn import(
     existing: Option<i64>,
     priority: i64,
 ) -> SnapshotWritten {
+    import_as(catalog, bytes, existing, priority, Write::RowByRow)
+}
+
+/// How an import writes: as a small snapshot is written, or as a large one is (ref indexes
+/// dropped and built again after the rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    RowByRow,
+    Bulk,
+}
+
+/// [`import`], written the given way.
+pub(crate) fn import_as(
+    catalog: &mut Catalog,
+    bytes: &[u8],
+    existing: Option<i64>,
+    priority: i64,
+    write: Write,
+) -> SnapshotWritten {
     let snapshot = read(bytes).expect("a good snapshot");
+    // The size a write is told to expect decides how it writes: a million takes the bulk way.
+    let entities = match write {
+        Write::RowByRow => snapshot.manifest.counts.entities,
+        Write::Bulk => 1_000_000,
+    };
     catalog
         .write_snapshot_source(SnapshotWrite {
             existing,
@@ -224,6 +260,7 @@ pub(crate) fn import(
                 priority,
             },
             repos: snapshot.repo_indexes(),
+            entities,
             problems: snapshot.catalog.problems.clone(),
             sites: Vec::new(),
         })

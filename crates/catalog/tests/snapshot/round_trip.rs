@@ -9,7 +9,7 @@ use greenroom_catalog::store::{EntityQuery, ProblemQuery};
 use greenroom_catalog::{Catalog, Severity};
 use serde_json::value::RawValue;
 
-use crate::{Org, component, export, import, indexed, manifest, read};
+use crate::{Org, Write, component, export, import, import_as, indexed, indexes, manifest, read};
 
 /// Everything the catalog shows about its entities, keyed by ref: the entity, where it was
 /// read, its relations both ways, and the problems of its file.
@@ -74,6 +74,15 @@ fn all_problems(catalog: &Catalog) -> Vec<String> {
 
 #[test]
 fn a_catalog_comes_back_entity_for_entity_and_relation_for_relation() {
+    round_trip(Write::RowByRow);
+}
+
+#[test]
+fn a_catalog_written_in_bulk_comes_back_the_same_with_its_indexes() {
+    round_trip(Write::Bulk);
+}
+
+fn round_trip(write: Write) {
     let org = Org::sample();
     let work = tempfile::tempdir().expect("tempdir");
     let source = indexed(&org, work.path(), &Org::REPOS);
@@ -81,7 +90,12 @@ fn a_catalog_comes_back_entity_for_entity_and_relation_for_relation() {
 
     let empty = tempfile::tempdir().expect("tempdir");
     let mut target = Catalog::open(&empty.path().join("catalog.db")).expect("open");
-    let written = import(&mut target, &bytes, None, 50);
+    let written = import_as(&mut target, &bytes, None, 50, write);
+    assert_eq!(
+        indexes(empty.path()),
+        indexes(work.path()),
+        "every index is back, as the migrations made it"
+    );
     assert!(written.created);
     assert_eq!(written.shadowed + written.overriding, 0);
 
@@ -242,6 +256,15 @@ fn a_newer_snapshot_replaces_the_older_one() {
 
 #[test]
 fn local_definitions_win_conflicts_and_priority_decides() {
+    conflicts(Write::RowByRow);
+}
+
+#[test]
+fn local_definitions_win_conflicts_with_a_snapshot_written_in_bulk() {
+    conflicts(Write::Bulk);
+}
+
+fn conflicts(write: Write) {
     let org = Org::sample();
     let work = tempfile::tempdir().expect("tempdir");
     let source = indexed(&org, work.path(), &Org::REPOS);
@@ -256,7 +279,7 @@ fn local_definitions_win_conflicts_and_priority_decides() {
     );
     let target_dir = tempfile::tempdir().expect("tempdir");
     let mut target = indexed(&mine, target_dir.path(), &["payments"]);
-    let written = import(&mut target, &bytes, None, 50);
+    let written = import_as(&mut target, &bytes, None, 50, write);
     assert_eq!(written.shadowed, 1, "the snapshot's payments is hidden");
     assert_eq!(written.overriding, 0);
     assert_eq!(
