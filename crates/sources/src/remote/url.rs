@@ -22,8 +22,9 @@ pub enum Scheme {
     File,
 }
 
-/// A parsed remote repository address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A parsed remote repository address. Stored as its text, and checked again when read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct RemoteUrl {
     text: String,
     scheme: Scheme,
@@ -241,6 +242,20 @@ impl RemoteUrl {
             return format!("url:{}?version=GB{branch}&path=/", self.text);
         }
         format!("url:{}#{branch}:", self.text)
+    }
+}
+
+impl TryFrom<String> for RemoteUrl {
+    type Error = UrlError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        RemoteUrl::parse(&text)
+    }
+}
+
+impl From<RemoteUrl> for String {
+    fn from(url: RemoteUrl) -> String {
+        url.text
     }
 }
 
