@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Greenroom: your organisation's software catalog, offline.
 #[derive(Debug, Parser)]
@@ -194,21 +194,9 @@ pub struct DocsSearchArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
-    /// Add a folder holding Git repositories, a remote repository by URL, or a file listing
-    /// remote repositories (one URL per line).
-    Add {
-        /// A folder, a Git URL (https://, ssh://, git@host:path, git://, file://), or a list file.
-        target: String,
-        /// More descriptor files to read in each repository (glob, e.g. `services/*/catalog-info.yaml`).
-        #[arg(long = "glob", value_name = "PATTERN")]
-        globs: Vec<String>,
-        /// The branch to follow in remote repositories (default: each one's default branch).
-        #[arg(long, value_name = "BRANCH")]
-        branch: Option<String>,
-        /// Do not index or sync it now.
-        #[arg(long)]
-        no_index: bool,
-    },
+    /// Add a folder holding Git repositories, a remote repository by URL, a file listing
+    /// remote repositories (one URL per line), or every repository of an organisation.
+    Add(SourceAddArgs),
     /// List the sources and how they last indexed.
     List(JsonArg),
     /// Remove a source and everything it contributed.
@@ -223,6 +211,43 @@ pub enum SourceCommand {
         /// The priority.
         priority: i64,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("organisation").args(["github_org", "azure_devops_project"])))]
+pub struct SourceAddArgs {
+    /// A folder, a Git URL (https://, ssh://, git@host:path, git://, file://), a list file, or an
+    /// organisation's address (https://github.com/ORG, https://dev.azure.com/ORG/PROJECT).
+    #[arg(
+        required_unless_present = "organisation",
+        conflicts_with = "organisation"
+    )]
+    pub target: Option<String>,
+    /// Follow every repository of this GitHub organisation (or user): they are listed through
+    /// the GitHub REST API at each sync, with the token stored for the host (`greenroom
+    /// credentials set github.com`); archived and disabled ones are skipped. For GitHub
+    /// Enterprise Server add `--api-url https://HOST/api/v3`.
+    #[arg(long, value_name = "ORG")]
+    pub github_org: Option<String>,
+    /// Follow every Git repository of this Azure DevOps project: they are listed through its
+    /// REST API at each sync, with the token stored for the host or your `greenroom login`;
+    /// disabled and empty ones are skipped. For Azure DevOps Server give the collection as ORG
+    /// and add `--api-url https://HOST/tfs`.
+    #[arg(long, value_name = "ORG/PROJECT")]
+    pub azure_devops_project: Option<String>,
+    /// The REST API's address for --github-org (default https://api.github.com) or
+    /// --azure-devops-project (default https://dev.azure.com).
+    #[arg(long, value_name = "URL", requires = "organisation")]
+    pub api_url: Option<String>,
+    /// More descriptor files to read in each repository (glob, e.g. `services/*/catalog-info.yaml`).
+    #[arg(long = "glob", value_name = "PATTERN")]
+    pub globs: Vec<String>,
+    /// The branch to follow in remote repositories (default: each one's default branch).
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Do not index or sync it now.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,12 +11,7 @@ use crate::render::{changes, json, table};
 
 pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<ExitCode> {
     match command {
-        SourceCommand::Add {
-            target,
-            globs,
-            branch,
-            no_index,
-        } => return crate::sync_cmds::add(greenroom, &target, &globs, branch, no_index),
+        SourceCommand::Add(args) => return crate::sync_cmds::add(greenroom, args),
         SourceCommand::List(args) => {
             let sources = crate::sync_cmds::listed(greenroom)?;
             if args.json {
@@ -24,7 +19,7 @@ pub fn run(greenroom: &mut Greenroom, command: SourceCommand) -> anyhow::Result<
             } else if sources.is_empty() {
                 crate::out!(
                     "No sources yet. Add a folder of Git repositories with `greenroom source add <folder>`, or a \
-                     remote repository with `greenroom source add <git-url>`."
+                     remote repository or organisation with `greenroom source add <git-url>`."
                 );
             } else {
                 let rows: Vec<Vec<String>> = sources.iter().map(crate::sync_cmds::row).collect();

@@ -1,4 +1,4 @@
-//! Remote sources on the command line: `source add <url|list-file>`, `sync` with a
+//! Remote sources on the command line: `source add <url|list-file|organisation>`, `sync` with a
 //! progress bar, the remote part of `source list`, and `credentials`.
 
 use std::io::{IsTerminal, Read};
@@ -7,46 +7,26 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use greenroom::catalog::store::{RemoteRepoRecord, SourceKind, SourceRecord};
-use greenroom::{Cancel, Greenroom, RemoteOptions, SyncProgress, SyncReport};
+use greenroom::{Cancel, Greenroom, Organisation, RemoteOptions, SyncProgress, SyncReport};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::args::{CredentialsCommand, SyncArgs};
+use crate::args::{CredentialsCommand, SourceAddArgs, SyncArgs};
 use crate::render::{ago, changes, json, table};
 
-/// `greenroom source add TARGET`: a folder, a list file, or a Git URL.
-pub fn add(
-    greenroom: &mut Greenroom,
-    target: &str,
-    globs: &[String],
-    branch: Option<String>,
-    no_index: bool,
-) -> anyhow::Result<ExitCode> {
-    let path = Path::new(target);
+/// `greenroom source add TARGET`: a folder, a list file, a Git URL or an organisation's
+/// address; or `--github-org` / `--azure-devops-project`.
+pub fn add(greenroom: &mut Greenroom, args: SourceAddArgs) -> anyhow::Result<ExitCode> {
     let options = RemoteOptions {
-        branch,
-        globs: globs.to_vec(),
+        branch: args.branch.clone(),
+        globs: args.globs.clone(),
     };
-    let source = if path.is_dir() {
-        if options.branch.is_some() {
-            anyhow::bail!(
-                "--branch applies to remote repositories; a folder's repositories are read as they are checked out"
-            );
-        }
-        greenroom.add_folder(path, globs)?
-    } else if path.is_file() {
-        greenroom.add_remote_list(path, &options)?
-    } else {
-        greenroom.add_remote(target, &options).map_err(|e| {
-            // An address is not echoed: it may hold a password (the error shows it redacted).
-            if target.contains("://") || target.contains('@') {
-                anyhow::anyhow!("{e}")
-            } else {
-                anyhow::anyhow!(
-                    "there is no folder or list file {target} here, and as a Git address: {e}"
-                )
-            }
-        })?
+    let source = match (organisation(&args)?, args.target.as_deref()) {
+        (Some(org), _) => greenroom.add_remote_org(&org, &options)?,
+        (None, Some(target)) => add_target(greenroom, target, &options)?,
+        (None, None) => anyhow::bail!(
+            "say what to add: a folder, a Git URL, a list file, --github-org ORG or --azure-devops-project ORG/PROJECT"
+        ),
     };
     crate::out!(
         "Added {} source {} ({}) as #{}.",
@@ -55,7 +35,7 @@ pub fn add(
         source.target,
         source.id
     );
-    if no_index {
+    if args.no_index {
         return Ok(ExitCode::SUCCESS);
     }
     if source.kind == SourceKind::Remote {
@@ -70,6 +50,51 @@ pub fn add(
     }
     crate::source_cmds::index_and_print(greenroom, &source.id.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The organisation named by `--github-org` or `--azure-devops-project`, if any.
+fn organisation(args: &SourceAddArgs) -> anyhow::Result<Option<Organisation>> {
+    let api = args.api_url.as_deref();
+    if let Some(org) = &args.github_org {
+        return Ok(Some(Organisation::github(org, api)?));
+    }
+    let Some(path) = &args.azure_devops_project else {
+        return Ok(None);
+    };
+    let (org, project) = path.split_once('/').ok_or_else(|| {
+        anyhow::anyhow!("--azure-devops-project takes ORG/PROJECT, e.g. acme/Platform, as in https://dev.azure.com/acme/Platform")
+    })?;
+    Ok(Some(Organisation::azure_devops(org, project, api)?))
+}
+
+/// A folder, a list file, or a Git URL (an organisation's address among them).
+fn add_target(
+    greenroom: &mut Greenroom,
+    target: &str,
+    options: &RemoteOptions,
+) -> anyhow::Result<SourceRecord> {
+    let path = Path::new(target);
+    if path.is_dir() {
+        if options.branch.is_some() {
+            anyhow::bail!(
+                "--branch applies to remote repositories; a folder's repositories are read as they are checked out"
+            );
+        }
+        return Ok(greenroom.add_folder(path, &options.globs)?);
+    }
+    if path.is_file() {
+        return Ok(greenroom.add_remote_list(path, options)?);
+    }
+    greenroom.add_remote(target, options).map_err(|e| {
+        // An address is not echoed: it may hold a password (the error shows it redacted).
+        if target.contains("://") || target.contains('@') {
+            anyhow::anyhow!("{e}")
+        } else {
+            anyhow::anyhow!(
+                "there is no folder or list file {target} here, and as a Git address: {e}"
+            )
+        }
+    })
 }
 
 /// `greenroom sync [--source S]`: fetches remote sources, then the newest snapshot of each

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
+use greenroom_sources::remote::ApiToken;
 use greenroom_sources::{CredentialSource, HttpsToken};
 use keyring_core::{CredentialStore, Entry};
 use serde::{Deserialize, Serialize};
@@ -146,27 +147,54 @@ impl HttpsTokens {
         }
     }
 
-    fn lookup(&self, host: &str) -> Result<Option<HttpsToken>, String> {
+    /// The token stored for `host`, else for an Azure DevOps host the signed-in account's.
+    fn find(&self, host: &str) -> Result<Option<Found>, String> {
         let stored = load(host);
         if let Ok(Some(token)) = stored {
-            return Ok(Some(token));
+            return Ok(Some(Found::Stored(token)));
         }
         if self.azure_devops.serves(host)
             && let Some(token) = self.azure_devops.token(host)?
         {
-            return Ok(Some(HttpsToken {
+            return Ok(Some(Found::SignedIn(token.secret().to_owned())));
+        }
+        stored
+            .map(|_| None)
+            .map_err(|e| format!("the token store cannot be read ({e})"))
+    }
+
+    fn lookup(&self, host: &str) -> Result<Option<HttpsToken>, String> {
+        Ok(self.find(host)?.map(|found| match found {
+            Found::Stored(token) => token,
+            Found::SignedIn(token) => HttpsToken {
                 // Azure DevOps takes any user name with a token.
                 username: DEFAULT_TOKEN_USER.to_owned(),
-                token: token.secret().to_owned(),
+                token,
                 rejected: Some(
                     "it refused the token of your Entra ID sign-in (is your account a member of the Azure DevOps \
                      organisation?)"
                         .to_owned(),
                 ),
-            }));
-        }
-        stored.map_err(|e| format!("the token store cannot be read ({e})"))
+            },
+        }))
     }
+
+    /// The token for the REST API of an organisation whose Git host is `host`: the one
+    /// stored for the host, else on Azure DevOps the Entra ID sign-in's.
+    pub(crate) fn api_token(&self, host: &str) -> Result<Option<ApiToken>, String> {
+        Ok(self.find(host)?.map(|found| match found {
+            Found::Stored(token) => ApiToken::Personal(token.token),
+            Found::SignedIn(token) => ApiToken::OAuth(token),
+        }))
+    }
+}
+
+/// Where a host's token came from.
+enum Found {
+    /// The keyring entry of the host.
+    Stored(HttpsToken),
+    /// The Entra ID sign-in, for Azure DevOps.
+    SignedIn(String),
 }
 
 impl CredentialSource for HttpsTokens {

@@ -1,5 +1,5 @@
-//! Remote sources in the facade: add a repository by URL (or a list of them from a file),
-//! sync with progress and cancel, see each repository's state, remove with its cache.
+//! Remote sources in the facade: add a repository by URL (or a list of them from a file, or
+//! an organisation: see `remote_org`), sync with progress and cancel, see each repository's state, remove with its cache.
 //! Fetching and reading run on worker threads while this thread writes the catalog, in
 //! one transaction per source.
 
@@ -11,7 +11,7 @@ use greenroom_catalog::Problem;
 use greenroom_catalog::store::{
     NewSource, RemoteRepoRecord, RemoteRepoUpdate, RepoIndex, SourceKind, SourceRecord, WriteStats,
 };
-use greenroom_sources::remote::parse_list;
+use greenroom_sources::remote::{Organisation, parse_list};
 use greenroom_sources::{
     Cancel, FailureKind, RemoteRepo, RemoteUrl, RepoOutcome, RepoSync, SshSettings, SyncEvent,
     SyncSettings, sync_repos,
@@ -36,6 +36,9 @@ pub struct RemoteSettings {
     pub globs: Vec<String>,
     /// Whether the target is a file listing repositories rather than one URL.
     pub list: bool,
+    /// The organisation whose repositories the source follows, listed at each sync.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<Organisation>,
 }
 
 /// How to add a remote source.
@@ -151,18 +154,24 @@ pub struct RepoFailure {
 
 impl Greenroom {
     /// Adds one remote repository as a source (`https://`, `ssh://`, `git@host:path`,
-    /// `git://`, `file://`). Nothing is fetched until [`Greenroom::sync`].
+    /// `git://`, `file://`), or an organisation given by its web address
+    /// (`https://github.com/ORG`, `https://dev.azure.com/ORG/PROJECT`; see
+    /// [`Greenroom::add_remote_org`]). Nothing is fetched until [`Greenroom::sync`].
     pub fn add_remote(
         &mut self,
         url: &str,
         options: &RemoteOptions,
     ) -> Result<SourceRecord, Error> {
+        if let Some(org) = Organisation::detect(url) {
+            return self.add_remote_org(&org, options);
+        }
         let url = RemoteUrl::parse(url).map_err(|e| Error::Invalid(e.to_string()))?;
         check_options(options)?;
         let settings = RemoteSettings {
             branch: options.branch.clone(),
             globs: options.globs.clone(),
             list: false,
+            org: None,
         };
         self.add_remote_source(url.to_string(), url.repo_name(), settings)
     }
@@ -194,11 +203,12 @@ impl Greenroom {
             branch: options.branch.clone(),
             globs: options.globs.clone(),
             list: true,
+            org: None,
         };
         self.add_remote_source(file.display().to_string(), name, settings)
     }
 
-    fn add_remote_source(
+    pub(crate) fn add_remote_source(
         &mut self,
         target: String,
         name: String,
@@ -294,9 +304,19 @@ impl Greenroom {
             millis: 0,
             error: None,
         };
-        let (repos, problems) = match repositories(record) {
-            Ok(found) => found,
-            Err(message) => {
+        let cache_dir = self.remote_cache_dir(id);
+        let credentials = HttpsTokens::new(self.azure_devops_tokens());
+        let listed = repositories(record, &cache_dir, Some(&credentials));
+        let needs_credentials = match &listed {
+            Ok(listed) => listed.needs_credentials.clone(),
+            Err(unlisted) => unlisted.needs_credentials.clone(),
+        };
+        report.needs_credentials.extend(needs_credentials);
+        let Listed {
+            repos, problems, ..
+        } = match listed {
+            Ok(listed) => listed,
+            Err(Unlisted { message, .. }) => {
                 self.catalog.set_index_error(id, Some(&message))?;
                 on_progress(SyncProgress::SourceStarted {
                     source_id: id,
@@ -319,9 +339,7 @@ impl Greenroom {
             repos: repos.len(),
         });
         let previous = self.catalog.repo_states(id)?;
-        let cache_dir = self.remote_cache_dir(id);
         greenroom_sources::remote::cache::clean_partial(&cache_dir);
-        let credentials = HttpsTokens::new(self.azure_devops_tokens());
         let ssh = SshSettings::default();
         let statuses = Mutex::new(Vec::with_capacity(repos.len()));
         let settings = SyncSettings {
@@ -409,20 +427,55 @@ impl Greenroom {
     }
 }
 
-/// The repositories of a remote source, and problems of its list file.
-fn repositories(record: &SourceRecord) -> Result<(Vec<RemoteRepo>, Vec<Problem>), String> {
+/// The repositories a sync of a remote source goes through.
+pub(crate) struct Listed {
+    pub(crate) repos: Vec<RemoteRepo>,
+    /// Problems of the list file or of the organisation's listing.
+    pub(crate) problems: Vec<Problem>,
+    /// A host whose API wanted a token (the organisation's last listing was used).
+    pub(crate) needs_credentials: Option<String>,
+}
+
+/// Why a remote source's repositories are not known: the catalog keeps what it had.
+pub(crate) struct Unlisted {
+    pub(crate) message: String,
+    /// A host whose API wanted a token.
+    pub(crate) needs_credentials: Option<String>,
+}
+
+impl From<String> for Unlisted {
+    fn from(message: String) -> Self {
+        Unlisted {
+            message,
+            needs_credentials: None,
+        }
+    }
+}
+
+/// The repositories of a remote source: its one URL, the lines of its list file, or its
+/// organisation's repositories (listed by the API when `tokens` is given, else the last
+/// listing, which is kept in `cache_dir`).
+fn repositories(
+    record: &SourceRecord,
+    cache_dir: &Path,
+    tokens: Option<&HttpsTokens>,
+) -> Result<Listed, Unlisted> {
     let settings: RemoteSettings =
         serde_json::from_value(record.settings.clone()).unwrap_or_default();
+    if let Some(org) = &settings.org {
+        return crate::remote_org::org_repositories(record, org, &settings, cache_dir, tokens);
+    }
     if !settings.list {
         let url = RemoteUrl::parse(&record.target).map_err(|e| e.to_string())?;
-        return Ok((
-            vec![RemoteRepo {
+        return Ok(Listed {
+            repos: vec![RemoteRepo {
                 url,
                 branch: settings.branch,
                 globs: settings.globs,
             }],
-            Vec::new(),
-        ));
+            problems: Vec::new(),
+            needs_credentials: None,
+        });
     }
     let text = std::fs::read_to_string(&record.target).map_err(|e| {
         format!(
@@ -440,10 +493,14 @@ fn repositories(record: &SourceRecord) -> Result<(Vec<RemoteRepo>, Vec<Problem>)
             )
         })
         .collect();
-    Ok((repos, problems))
+    Ok(Listed {
+        repos,
+        problems,
+        needs_credentials: None,
+    })
 }
 
-fn check_options(options: &RemoteOptions) -> Result<(), Error> {
+pub(crate) fn check_options(options: &RemoteOptions) -> Result<(), Error> {
     if let Some(branch) = &options.branch
         && (branch.is_empty()
             || branch.starts_with('-')
@@ -571,11 +628,13 @@ impl Greenroom {
     /// The repositories of a remote source with their cache, to open several of their
     /// fetched trees after reading the source's repository list once.
     pub(crate) fn fetched_repos(&self, record: &SourceRecord) -> Result<FetchedRepos, Error> {
-        let (repos, _) = repositories(record).map_err(Error::Invalid)?;
+        let cache_dir = self.remote_cache_dir(record.id);
+        let listed =
+            repositories(record, &cache_dir, None).map_err(|u| Error::Invalid(u.message))?;
         Ok(FetchedRepos {
             source_name: record.name.clone(),
-            repos,
-            cache_dir: self.remote_cache_dir(record.id),
+            repos: listed.repos,
+            cache_dir,
         })
     }
 }

@@ -178,13 +178,22 @@ impl Organisation {
     /// Where people see the organisation: `https://github.com/ORG`,
     /// `https://dev.azure.com/ORG/PROJECT`. The source's target.
     pub fn web_url(&self) -> String {
-        match self.provider {
+        let base = match self.provider {
             Provider::GitHub => {
                 let scheme = self.api_url.split("://").next().unwrap_or("https");
-                format!("{scheme}://{}/{}", self.git_host(), self.org)
+                format!("{scheme}://{}", self.git_host())
             }
-            Provider::AzureDevOps => format!("{}/{}", self.api_url, self.name()),
+            Provider::AzureDevOps => self.api_url.clone(),
+        };
+        let Ok(mut url) = url::Url::parse(&base) else {
+            return format!("{base}/{}", self.name());
+        };
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty()
+                .push(&self.org)
+                .extend(self.project.as_deref());
         }
+        url.to_string()
     }
 
     /// Lists the repositories with `token` when there is one. Archived, disabled and empty
@@ -415,6 +424,8 @@ mod tests {
         let ado = Organisation::detect("https://dev.azure.com/acme/Platform").expect("ado");
         assert_eq!(ado.git_host(), "dev.azure.com");
         assert_eq!(ado.web_url(), "https://dev.azure.com/acme/Platform");
+        let spaced = Organisation::detect("https://dev.azure.com/acme/My%20Project").expect("ado");
+        assert_eq!(spaced.web_url(), "https://dev.azure.com/acme/My%20Project");
         let local = Organisation::azure_devops("acme", "p", Some("http://127.0.0.1:8080/tfs"))
             .expect("server");
         assert_eq!(local.git_host(), "127.0.0.1:8080");
