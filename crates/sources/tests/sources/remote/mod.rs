@@ -1,6 +1,9 @@
 //! Remote sources against real Git servers on 127.0.0.1: clone, incremental sync, force
-//! pushes, deleted repositories, credentials, broken connections, damaged caches, offline.
+//! pushes, deleted repositories, credentials, broken connections, damaged caches, offline;
+//! and organisations listed through a fake of GitHub's and Azure DevOps' APIs.
 
+mod org;
+pub(crate) mod org_api;
 mod scenarios;
 mod servers;
 mod tree;

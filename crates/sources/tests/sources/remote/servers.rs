@@ -1,6 +1,6 @@
 //! Real Git servers on 127.0.0.1 for the remote tests: `git daemon` for git://, and
-//! `git http-backend` run as CGI behind a small hyper server with basic authentication for
-//! smart HTTP. A TCP relay in front of a server can cut or stall the connection part-way
+//! `git http-backend` run as CGI behind a small hyper server ([`HttpServer`], which other
+//! fakes share) with basic authentication for smart HTTP. A TCP relay in front of a server can cut or stall the connection part-way
 //! through a transfer, as a server that dies or hangs would.
 
 use std::io::{Read, Write};
@@ -133,8 +133,7 @@ impl Drop for GitDaemon {
 /// Smart HTTP: `git http-backend` as CGI behind hyper, with basic authentication.
 pub(crate) struct HttpGit {
     pub port: u16,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: HttpServer,
     /// Requests that arrived without credentials or with wrong ones.
     pub rejected: Arc<AtomicUsize>,
 }
@@ -154,29 +153,19 @@ impl HttpGit {
     /// accepts (it runs on a blocking thread, so it may ask another server).
     pub(crate) fn start_checked(root: &Path, check: AuthCheck) -> HttpGit {
         require_git();
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("addr").port();
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
         let rejected = Arc::new(AtomicUsize::new(0));
         let state = Arc::new(Cgi {
             root: root.to_owned(),
             check,
             rejected: rejected.clone(),
         });
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(serve(listener, state, stop));
+        let server = HttpServer::start(move |request| {
+            let state = state.clone();
+            async move { handle(&state, request).await }
         });
-        wait_for(port);
         HttpGit {
-            port,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            port: server.port,
+            _server: server,
             rejected,
         }
     }
@@ -190,7 +179,43 @@ impl HttpGit {
     }
 }
 
-impl Drop for HttpGit {
+/// A hyper HTTP/1 server on 127.0.0.1, on a runtime of its own, answering every request
+/// with `handle` until it is dropped.
+pub(crate) struct HttpServer {
+    pub port: u16,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpServer {
+    pub(crate) fn start<H, F>(handle: H) -> HttpServer
+    where
+        H: Fn(hyper::Request<hyper::body::Incoming>) -> F + Send + Sync + 'static,
+        F: std::future::Future<Output = hyper::Response<Body>> + Send + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let handle = Arc::new(handle);
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(serve(listener, handle, stop));
+        });
+        wait_for(port);
+        HttpServer {
+            port,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for HttpServer {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -210,22 +235,25 @@ struct Cgi {
     rejected: Arc<AtomicUsize>,
 }
 
-async fn serve(
+async fn serve<H, F>(
     listener: TcpListener,
-    state: Arc<Cgi>,
+    handle: Arc<H>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
-) {
+) where
+    H: Fn(hyper::Request<hyper::body::Incoming>) -> F + Send + Sync + 'static,
+    F: std::future::Future<Output = hyper::Response<Body>> + Send + 'static,
+{
     let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
     loop {
         tokio::select! {
             _ = &mut stop => return,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
-                let state = state.clone();
+                let handle = handle.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
-                        let state = state.clone();
-                        async move { Ok::<_, std::convert::Infallible>(handle(&state, request).await) }
+                        let answer = handle(request);
+                        async move { Ok::<_, std::convert::Infallible>(answer.await) }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -236,7 +264,7 @@ async fn serve(
     }
 }
 
-type Body = http_body_util::Full<hyper::body::Bytes>;
+pub(crate) type Body = http_body_util::Full<hyper::body::Bytes>;
 
 async fn handle(
     state: &Cgi,
