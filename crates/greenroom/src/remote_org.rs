@@ -55,8 +55,7 @@ pub(crate) fn org_repositories(
                 problems.push(Problem::warning(
                     "org-listing",
                     format!(
-                        "{}: the listing could not be kept for offline syncs ({e}); check the data folder's free space",
-                        record.name
+                        "the listing could not be kept for offline syncs ({e}); check the data folder's free space"
                     ),
                 ));
             }
@@ -78,8 +77,7 @@ pub(crate) fn org_repositories(
             problems.push(Problem::warning(
                 "org-listing",
                 format!(
-                    "{}: {}; synced the {} repositories of the last listing, taken {}",
-                    record.name,
+                    "{}; synced the {} repositories of the last listing, taken {}",
                     failure.message,
                     kept.repos.len(),
                     taken(kept.taken_at)
@@ -99,10 +97,7 @@ pub(crate) fn org_repositories(
         if let SkipReason::BadAddress(why) = &skipped.reason {
             problems.push(Problem::warning(
                 "org-listing",
-                format!(
-                    "{}: the repository {} is skipped: {why}",
-                    record.name, skipped.name
-                ),
+                format!("the repository {} is skipped: {why}", skipped.name),
             ));
         }
     }

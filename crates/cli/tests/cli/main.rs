@@ -4,6 +4,7 @@
 mod bad_input;
 mod catalog;
 mod docs;
+mod org;
 mod remote;
 mod sign_in;
 mod templates;

@@ -174,7 +174,7 @@ fn a_single_url_with_a_branch_and_globs() {
 }
 
 /// Fails with how to run the tests when there is no Secret Service to store tokens in.
-fn require_keyring(env: &Env) {
+pub(crate) fn require_keyring(env: &Env) {
     let probe = env.run(&["credentials", "check", "probe.invalid"]);
     let stderr = text(&probe.stderr);
     assert!(
@@ -184,7 +184,7 @@ fn require_keyring(env: &Env) {
     );
 }
 
-fn set_token(env: &Env, host: &str, token: &str) {
+pub(crate) fn set_token(env: &Env, host: &str, token: &str) {
     let mut child = env
         .command(&["credentials", "set", host])
         .stdin(Stdio::piped())

@@ -86,6 +86,11 @@ impl Client {
         &self.api
     }
 
+    /// The API's base URL as people write it, without the trailing slash.
+    fn api_text(&self) -> &str {
+        self.api.as_str().trim_end_matches('/')
+    }
+
     /// Whether `url` is on the API's origin (scheme, host and port), the only place pages
     /// and redirects may lead, so that the token goes nowhere else.
     pub(super) fn same_origin(&self, url: &url::Url) -> bool {
@@ -142,7 +147,7 @@ impl Client {
             Some(self.host.clone()),
             format!(
                 "the API at {} could not list the repositories: {what}",
-                self.api
+                self.api_text()
             ),
         )
     }
@@ -156,12 +161,14 @@ impl Client {
             format!(
                 "the API at {} refused the token (HTTP {}{detail}); it may have expired or lack the right to read the \
                  repositories",
-                self.api, answer.status
+                self.api_text(),
+                answer.status
             )
         } else {
             format!(
                 "the API at {} wants a token to list these repositories (HTTP {}{detail})",
-                self.api, answer.status
+                self.api_text(),
+                answer.status
             )
         };
         FetchFailure::needs_credentials(&self.host, &why)
@@ -181,9 +188,12 @@ impl Client {
     }
 
     fn network(&self, e: &reqwest::Error) -> FetchFailure {
-        // The error's own text names the URL, which holds no secret.
-        let cause =
-            std::error::Error::source(e).map_or_else(|| e.to_string(), |s| format!("{e}: {s}"));
+        // The innermost cause says what happened ("Connection refused"); the outer ones
+        // repeat the URL.
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(inner) = cause.source() {
+            cause = inner;
+        }
         if e.is_timeout() {
             self.failure(
                 FailureKind::TimedOut,

@@ -232,8 +232,10 @@ fn api_base(text: &str) -> Result<String, OrgError> {
         return Err(bad("write https://HOST[/PATH]"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "it carries credentials; store the token with `greenroom credentials set HOST` instead",
+        // Not echoed: the address holds a secret.
+        return Err(OrgError(
+            "the API's URL carries credentials; remove them and store the token with `greenroom credentials set HOST`"
+                .to_owned(),
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
