@@ -3,16 +3,13 @@
 //! DevOps APIs of greenroom-sources' tests, whose clone addresses are real repositories
 //! served by `git daemon`.
 
-use std::process::Stdio;
-
 use serde_json::json;
 
-use crate::remote::{require_keyring, set_token};
+use crate::remote::{add_needing_a_token, require_keyring, set_token};
 use crate::{Env, component, git_repo, text};
 
-#[path = "../../../sources/tests/sources/remote/servers.rs"]
-#[allow(dead_code)]
-mod servers;
+// `org_api` finds the shared HTTP server here, as in greenroom-sources' tests.
+use crate::remote::servers;
 
 #[path = "../../../sources/tests/sources/remote/org_api.rs"]
 #[allow(dead_code)]
@@ -185,29 +182,17 @@ fn an_azure_devops_project_that_needs_a_token_asks_for_one_then_syncs() {
     });
     let host = api.host();
 
-    let added = env
-        .command(&[
-            "source",
-            "add",
+    let out = add_needing_a_token(
+        &env,
+        &[
             "--azure-devops-project",
             "acme/Platform",
             "--api-url",
             &api.url(),
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
-    assert_eq!(added.status.code(), Some(1));
-    let out = text(&added.stdout);
+        ],
+        &host,
+    );
     assert!(out.contains("Added remote source acme/Platform"), "{out}");
-    assert!(
-        out.contains(&format!("needs credentials for {host}")),
-        "{out}"
-    );
-    assert!(
-        out.contains(&format!("greenroom credentials set {host}")),
-        "{out}"
-    );
     let json = env.run(&["sync", "--json"]);
     let reports: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON report");
     assert_eq!(

@@ -8,7 +8,7 @@ use crate::{Env, component, git_repo, text};
 
 #[path = "../../../sources/tests/sources/remote/servers.rs"]
 #[allow(dead_code)]
-mod servers;
+pub(crate) mod servers;
 
 use servers::{GitDaemon, HttpGit};
 
@@ -184,6 +184,30 @@ pub(crate) fn require_keyring(env: &Env) {
     );
 }
 
+/// Runs `greenroom source add ARGS` with stdin closed (any question on the terminal would
+/// fail differently), expects it to fail for want of a token for `host`, and returns what
+/// it printed.
+pub(crate) fn add_needing_a_token(env: &Env, args: &[&str], host: &str) -> String {
+    let mut all = vec!["source", "add"];
+    all.extend_from_slice(args);
+    let added = env
+        .command(&all)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(added.status.code(), Some(1));
+    let out = text(&added.stdout);
+    assert!(
+        out.contains(&format!("needs credentials for {host}")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("greenroom credentials set {host}")),
+        "{out}"
+    );
+    out
+}
+
 pub(crate) fn set_token(env: &Env, host: &str, token: &str) {
     let mut child = env
         .command(&["credentials", "set", host])
@@ -216,21 +240,7 @@ fn https_tokens_live_in_the_keyring_and_a_missing_or_wrong_one_says_what_to_do()
 
     // No token: added, not synced, with the prompt the app would show. stdin is closed, so
     // any attempt to ask on the terminal would fail differently.
-    let added = env
-        .command(&["source", "add", &server.url("private")])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run");
-    assert_eq!(added.status.code(), Some(1));
-    let out = text(&added.stdout);
-    assert!(
-        out.contains(&format!("needs credentials for {host}")),
-        "{out}"
-    );
-    assert!(
-        out.contains(&format!("greenroom credentials set {host}")),
-        "{out}"
-    );
+    add_needing_a_token(&env, &[&server.url("private")], &host);
     let listed = env.json(&["source", "list"]);
     assert_eq!(
         listed[0]["remoteRepos"][0]["errorKind"],

@@ -15,6 +15,11 @@ fn failure(result: Result<impl std::fmt::Debug, FetchFailure>) -> FetchFailure {
     result.expect_err("the listing should fail")
 }
 
+/// Asserts that the failure's message says `words`.
+fn says(failure: &FetchFailure, words: &str) {
+    assert!(failure.message.contains(words), "{}", failure.message);
+}
+
 fn names(listing: &greenroom_sources::remote::OrgListing) -> Vec<String> {
     listing.repos.iter().map(|u| u.repo_name()).collect()
 }
@@ -142,11 +147,7 @@ fn a_github_user_is_listed_when_no_organisation_has_the_name() {
             .list(None),
     );
     assert_eq!(missing.kind, FailureKind::NotFound);
-    assert!(
-        missing.message.contains("no organisation or user `nobody`"),
-        "{}",
-        missing.message
-    );
+    says(&missing, "no organisation or user `nobody`");
 }
 
 #[test]
@@ -164,25 +165,12 @@ fn a_token_is_asked_for_sent_and_never_shown() {
     let none = failure(org.list(None));
     assert_eq!(none.kind, FailureKind::NeedsCredentials);
     assert_eq!(none.host.as_deref(), Some(api.host().as_str()));
-    assert!(
-        none.message.contains("Requires authentication"),
-        "{}",
-        none.message
-    );
-    assert!(
-        none.message
-            .contains(&format!("greenroom credentials set {}", api.host())),
-        "{}",
-        none.message
-    );
+    says(&none, "Requires authentication");
+    says(&none, &format!("greenroom credentials set {}", api.host()));
 
     let wrong = failure(org.list(Some(&ApiToken::Personal("ghp_wrong".into()))));
     assert_eq!(wrong.kind, FailureKind::NeedsCredentials);
-    assert!(
-        wrong.message.contains("refused the token"),
-        "{}",
-        wrong.message
-    );
+    says(&wrong, "refused the token");
     assert!(!wrong.message.contains("ghp_wrong"), "{}", wrong.message);
 
     let listing = org
@@ -207,18 +195,13 @@ fn a_used_up_rate_limit_says_when_it_resets_and_suggests_a_token() {
 
     let anonymous = failure(org.list(None));
     assert_eq!(anonymous.kind, FailureKind::NeedsCredentials);
-    let message = &anonymous.message;
-    assert!(message.contains("rate limit is used up"), "{message}");
-    assert!(message.contains("UTC, in 30 minutes"), "{message}");
-    assert!(message.contains("greenroom credentials set"), "{message}");
+    says(&anonymous, "rate limit is used up");
+    says(&anonymous, "UTC, in 30 minutes");
+    says(&anonymous, "greenroom credentials set");
 
     let with_token = failure(org.list(Some(&ApiToken::Personal("t".into()))));
     assert_eq!(with_token.kind, FailureKind::Failed);
-    assert!(
-        with_token.message.contains("rate limit is used up"),
-        "{}",
-        with_token.message
-    );
+    says(&with_token, "rate limit is used up");
 }
 
 #[test]
@@ -258,11 +241,7 @@ fn an_azure_devops_project_is_listed_without_disabled_or_empty_repositories() {
     assert_eq!(failure(org.list(None)).kind, FailureKind::NeedsCredentials);
     let wrong = failure(org.list(Some(&ApiToken::Personal("nope".into()))));
     assert_eq!(wrong.kind, FailureKind::NeedsCredentials);
-    assert!(
-        wrong.message.contains("refused the token"),
-        "{}",
-        wrong.message
-    );
+    says(&wrong, "refused the token");
 
     let listing = org
         .list(Some(&ApiToken::Personal("ado-pat".into())))
@@ -314,7 +293,7 @@ fn an_azure_devops_project_is_listed_without_disabled_or_empty_repositories() {
             .list(Some(&ApiToken::Personal("ado-pat".into()))),
     );
     assert_eq!(unknown.kind, FailureKind::NotFound);
-    assert!(unknown.message.contains("TF200016"), "{}", unknown.message);
+    says(&unknown, "TF200016");
 }
 
 #[test]
@@ -325,22 +304,12 @@ fn malformed_huge_and_off_site_answers_are_refused_and_a_closed_api_is_unreachab
     api.with(|s| s.canned = Some((200, "application/json", br#"{"not": "a list"}"#.to_vec())));
     let malformed = failure(org.list(None));
     assert_eq!(malformed.kind, FailureKind::Failed);
-    assert!(
-        malformed
-            .message
-            .contains("did not answer with a list of repositories"),
-        "{}",
-        malformed.message
-    );
+    says(&malformed, "did not answer with a list of repositories");
 
     let huge = format!("[{}]", vec!["{\"name\":\"x\"}"; 800_000].join(","));
     api.with(|s| s.canned = Some((200, "application/json", huge.into_bytes())));
     let refused = failure(org.list(None));
-    assert!(
-        refused.message.contains("larger than 8 MiB"),
-        "{}",
-        refused.message
-    );
+    says(&refused, "larger than 8 MiB");
 
     api.with(|s| {
         s.canned = None;
@@ -355,11 +324,7 @@ fn malformed_huge_and_off_site_answers_are_refused_and_a_closed_api_is_unreachab
         );
     });
     let off_site = failure(org.list(Some(&ApiToken::Personal("t".into()))));
-    assert!(
-        off_site.message.contains("not on the API's own site"),
-        "{}",
-        off_site.message
-    );
+    says(&off_site, "not on the API's own site");
     assert_eq!(
         api.with(|s| s.requests.len()),
         3,
@@ -369,9 +334,5 @@ fn malformed_huge_and_off_site_answers_are_refused_and_a_closed_api_is_unreachab
     api.stop();
     let offline = failure(org.list(None));
     assert_eq!(offline.kind, FailureKind::Unreachable);
-    assert!(
-        offline.message.contains("cannot be reached"),
-        "{}",
-        offline.message
-    );
+    says(&offline, "cannot be reached");
 }
