@@ -21,7 +21,6 @@ use super::failure::FetchFailure;
 use super::url::{RemoteUrl, Scheme};
 
 /// The API that lists an organisation's repositories.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Provider {
     /// GitHub or GitHub Enterprise Server: an organisation's (or a user's) repositories.
