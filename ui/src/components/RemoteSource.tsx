@@ -11,7 +11,7 @@ import { sourcesApi } from '../sourcesApi'
 import { RemoveSource } from './RemoveSource'
 import './RemoteSource.css'
 
-/** Add a remote repository by its URL, optionally following a branch. */
+/** Add a remote repository (or a GitHub organisation / Azure DevOps project) by its URL, optionally following a branch. */
 export function AddRemote({ disabled, onAdd }: { disabled: boolean; onAdd: (url: string, branch: string | null) => void }) {
   const [url, setUrl] = useState('')
   const [branch, setBranch] = useState('')
@@ -29,8 +29,8 @@ export function AddRemote({ disabled, onAdd }: { disabled: boolean; onAdd: (url:
       <input
         type="text"
         id="remote-url"
-        placeholder="https://git.example.com/team/service.git or git@host:team/service.git"
-        aria-label="Repository URL"
+        placeholder="https://git.example.com/team/service.git, git@host:team/service.git or https://github.com/your-org"
+        aria-label="Repository or organisation URL"
         value={url}
         onChange={(e) => setUrl(e.target.value)}
         disabled={disabled}

@@ -74,7 +74,11 @@ export function SourcesPage() {
         </div>
       </section>
       <section className="card choice" style={{ marginBottom: 16 }} id="add-remote-section">
-        <h2>Add a remote repository</h2>
+        <h2>Add a remote repository or organisation</h2>
+        <p>
+          A repository URL, or a whole GitHub organisation (https://github.com/ORG) or Azure DevOps project
+          (https://dev.azure.com/ORG/PROJECT), listed again at each sync.
+        </p>
         <AddRemote disabled={remote.running} onAdd={(url, branch) => void addRemote(url, branch)} />
       </section>
       <div className="grid two" style={{ marginBottom: 16 }}>
