@@ -30,8 +30,16 @@ use crate::watching::Watching;
 /// Runs the app until its window closes.
 pub fn run() {
     timing::process_started();
-    if single_instance::hand_over() {
-        return;
+    match single_instance::hand_over() {
+        single_instance::HandOver::Taken => return,
+        single_instance::HandOver::NoWindow => {}
+        single_instance::HandOver::Unanswered(why) => {
+            eprintln!(
+                "Greenroom is already open on this data folder, but its window did not answer ({why}). Close it \
+                 (or end its process), then start Greenroom again."
+            );
+            std::process::exit(1);
+        }
     }
     let result = tauri::Builder::default()
         .plugin(single_instance::plugin())
