@@ -1,5 +1,6 @@
 //! Remote sources in the facade: add a repository by URL (or a list of them from a file, or
-//! an organisation: see `remote_org`), sync with progress and cancel, see each repository's state, remove with its cache.
+//! an organisation: see `remote_org`), sync with progress and cancel, see each repository's
+//! state, remove with its cache.
 //! Fetching and reading run on worker threads while this thread writes the catalog, in
 //! one transaction per source.
 
