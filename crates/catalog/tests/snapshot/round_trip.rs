@@ -170,6 +170,15 @@ fn the_same_catalog_exports_to_the_same_bytes() {
 
 #[test]
 fn a_newer_snapshot_replaces_the_older_one() {
+    replacement(Write::RowByRow);
+}
+
+#[test]
+fn a_newer_snapshot_written_in_bulk_replaces_the_older_one() {
+    replacement(Write::Bulk);
+}
+
+fn replacement(write: Write) {
     let org = Org::sample();
     let work = tempfile::tempdir().expect("tempdir");
     let mut source = indexed(&org, work.path(), &Org::REPOS);
@@ -177,7 +186,7 @@ fn a_newer_snapshot_replaces_the_older_one() {
 
     let target_dir = tempfile::tempdir().expect("tempdir");
     let mut target = Catalog::open(&target_dir.path().join("catalog.db")).expect("open");
-    let imported = import(&mut target, &first, None, 50);
+    let imported = import_as(&mut target, &first, None, 50, write);
 
     // The publisher changes a description, removes the commerce repository and adds a
     // service, then exports again.
@@ -201,7 +210,7 @@ fn a_newer_snapshot_replaces_the_older_one() {
         })
         .expect("re-index");
     let second = export(&source, None);
-    let replaced = import(&mut target, &second, Some(imported.source_id), 50);
+    let replaced = import_as(&mut target, &second, Some(imported.source_id), 50, write);
     assert!(!replaced.created);
     assert_eq!(replaced.source_id, imported.source_id);
     assert_eq!(
@@ -243,7 +252,7 @@ fn a_newer_snapshot_replaces_the_older_one() {
         Some("Takes payments")
     );
     // Importing the same snapshot again changes nothing.
-    let again = import(&mut target, &second, Some(imported.source_id), 50);
+    let again = import_as(&mut target, &second, Some(imported.source_id), 50, write);
     assert_eq!(
         (again.stats.added, again.stats.updated, again.stats.removed),
         (0, 0, 0)
