@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use greenroom::catalog::store::{RemoteRepoRecord, SourceKind, SourceRecord};
+use greenroom::catalog::store::{ProblemQuery, RemoteRepoRecord, SourceKind, SourceRecord};
 use greenroom::{Cancel, Greenroom, Organisation, RemoteOptions, SyncProgress, SyncReport};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -41,7 +41,7 @@ pub fn add(greenroom: &mut Greenroom, args: SourceAddArgs) -> anyhow::Result<Exi
     if source.kind == SourceKind::Remote {
         let id = source.id.to_string();
         let reports = sync_with_bar(greenroom, Some(&id))?;
-        print_reports(&reports);
+        print_reports(greenroom, &reports)?;
         crate::source_cmds::print_docs(&crate::source_cmds::index_docs_with_bar(
             greenroom,
             Some(&id),
@@ -132,7 +132,7 @@ pub fn sync(greenroom: &mut Greenroom, args: &SyncArgs) -> anyhow::Result<ExitCo
     if args.json {
         json(&reports)?;
     } else {
-        print_reports(&reports);
+        print_reports(greenroom, &reports)?;
     }
     // Docs are read from the fetched trees; a source whose repositories did not move has
     // nothing new to build.
@@ -190,7 +190,7 @@ fn sync_with_bar(
     Ok(greenroom.sync(source, &|event| bar.update(event), &Cancel::new())?)
 }
 
-fn print_reports(reports: &[SyncReport]) {
+fn print_reports(greenroom: &Greenroom, reports: &[SyncReport]) -> anyhow::Result<()> {
     for r in reports {
         if let Some(error) = &r.error {
             crate::out!("{}: not synced: {error}", r.name);
@@ -212,7 +212,27 @@ fn print_reports(reports: &[SyncReport]) {
         for host in &r.needs_credentials {
             crate::out!("  Store a token for {host} with: greenroom credentials set {host}");
         }
+        for warning in listing_warnings(greenroom, r.source_id)? {
+            crate::out!("  {warning}");
+        }
     }
+    Ok(())
+}
+
+/// What went wrong listing an organisation's repositories (e.g. its API could not be
+/// reached and the last listing was synced): said with the sync, not only in `problems`.
+fn listing_warnings(greenroom: &Greenroom, source_id: i64) -> anyhow::Result<Vec<String>> {
+    let query = ProblemQuery {
+        source_id: Some(source_id),
+        ..ProblemQuery::default()
+    };
+    Ok(greenroom
+        .catalog()
+        .problems(&query)?
+        .into_iter()
+        .filter(|p| p.problem.code == "org-listing")
+        .map(|p| p.problem.message)
+        .collect())
 }
 
 /// Draws sync progress on the terminal: repositories done and bytes received.

@@ -122,6 +122,10 @@ fn an_organisation_syncs_its_repositories_drops_a_removed_one_and_stays_offline(
         offline.contains("acme: 2 repositories (0 updated, 2 unchanged, 0 failed)"),
         "{offline}"
     );
+    assert!(
+        offline.contains("synced the 2 repositories of the last listing, taken"),
+        "the sync itself says it used the last listing: {offline}"
+    );
     let problems = env.ok(&["problems"]);
     assert!(problems.contains("cannot be reached"), "{problems}");
     assert!(
