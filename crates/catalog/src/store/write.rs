@@ -117,7 +117,8 @@ impl Catalog {
 
 /// Writes an index of one source inside a transaction the caller commits (so that other
 /// writes, such as a snapshot's docs, can share it). A `bulk` write (many new entities)
-/// rebuilds the ref and name indexes once at the end instead of updating them row by row.
+/// builds the ref, name and relation-target indexes once at the end instead of updating
+/// them row by row.
 pub(super) fn write_source(
     tx: &Transaction<'_>,
     source_id: i64,
@@ -209,24 +210,29 @@ pub(super) fn write_source(
 /// Indexes a bulk write drops and creates again: each takes its entries in random order,
 /// so that row by row they cost a search and often a page split per entity, where a
 /// rebuild sorts once.
-const DEFERRED_INDEXES: &str =
-    r#"["entities_ref", "entities_one_active", "entities_name", "relations_target"]"#;
+const DEFERRED_INDEXES: [&str; 4] = [
+    "entities_ref",
+    "entities_one_active",
+    "entities_name",
+    "relations_target",
+];
 
 /// Drops the deferred indexes; returns the statements that create them again (as the
 /// migrations wrote them).
 fn drop_deferred_indexes(tx: &Transaction<'_>) -> rusqlite::Result<Vec<String>> {
-    let indexes: Vec<(String, String)> = {
-        let mut stmt = tx.prepare(
-            "SELECT name, sql FROM sqlite_schema
-              WHERE type = 'index' AND name IN (SELECT value FROM json_each(?1))",
-        )?;
-        let rows = stmt.query_map([DEFERRED_INDEXES], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let mut create = Vec::with_capacity(indexes.len());
-    for (name, sql) in indexes {
-        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-        create.push(sql);
+    let mut create = Vec::with_capacity(DEFERRED_INDEXES.len());
+    for name in DEFERRED_INDEXES {
+        let sql: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(sql) = sql {
+            tx.execute_batch(&format!("DROP INDEX {name}"))?;
+            create.push(sql);
+        }
     }
     Ok(create)
 }
@@ -236,63 +242,6 @@ fn all_refs(tx: &Transaction<'_>) -> rusqlite::Result<HashSet<String>> {
     let mut stmt = tx.prepare("SELECT DISTINCT ref FROM entities")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     rows.collect()
-}
-
-/// An entity as stored: with where it was read, its body and everything derived from it.
-struct StoredEntity {
-    entity: Entity,
-    key: String,
-    /// The entity as JSON.
-    body: String,
-    hash: String,
-    columns: Columns,
-    derived: Derived,
-}
-
-impl StoredEntity {
-    fn of(read: &ReadEntity, location: &str) -> Result<StoredEntity, StoreError> {
-        let mut entity = read.entity.clone();
-        for key in [
-            "backstage.io/managed-by-location",
-            "backstage.io/managed-by-origin-location",
-        ] {
-            entity
-                .metadata
-                .annotations
-                .insert(key.to_owned(), location.to_owned());
-        }
-        let key = entity.entity_ref().key();
-        let body = serde_json::to_string(&entity).map_err(|e| StoreError::Corrupt {
-            path: Default::default(),
-            reason: format!("entity {key}: {e}"),
-        })?;
-        Ok(StoredEntity {
-            hash: blake3::hash(body.as_bytes()).to_hex().to_string(),
-            key,
-            body,
-            columns: Columns::of(&entity),
-            derived: Derived::of(&entity),
-            entity,
-        })
-    }
-}
-
-/// The rows a shown entity adds besides its own: relations and search text.
-struct Derived {
-    relations: Vec<(&'static str, String)>,
-    search: String,
-}
-
-impl Derived {
-    fn of(entity: &Entity) -> Derived {
-        Derived {
-            relations: declared_relations(entity)
-                .into_iter()
-                .map(|r| (r.relation_type.as_str(), r.target.key()))
-                .collect(),
-            search: search_text(entity),
-        }
-    }
 }
 
 struct StoredRepo {
@@ -403,14 +352,9 @@ fn write_files(
             source_id,
             repo_id,
             file_id,
+            location: format!("{location}{}", file.path),
         };
-        let location = format!("{location}{}", file.path);
-        let stored = file
-            .entities
-            .iter()
-            .map(|read| StoredEntity::of(read, &location))
-            .collect::<Result<Vec<_>, _>>()?;
-        writer.replace_file_entities(&site, &file.entities, &stored)?;
+        writer.replace_file_entities(&site, &file.entities)?;
         let problems = file
             .problems
             .iter()
@@ -483,6 +427,7 @@ struct Site {
     source_id: i64,
     repo_id: i64,
     file_id: i64,
+    location: String,
 }
 
 /// The outcome of a write: change-feed rows and what people would call the changes.
@@ -520,14 +465,12 @@ impl<'t, 'c> Writer<'t, 'c> {
     }
 
     /// Makes the entities of one file what `entities` says, touching only what differs.
-    /// `stored` holds the stored form of each of `entities`.
     fn replace_file_entities(
         &mut self,
         site: &Site,
         entities: &[ReadEntity],
-        stored: &[StoredEntity],
     ) -> Result<(), StoreError> {
-        let rows: HashMap<String, (i64, String)> = {
+        let stored: HashMap<String, (i64, String)> = {
             let mut stmt = self
                 .tx
                 .prepare_cached("SELECT ref, id, hash FROM entities WHERE file_id = ?1")?;
@@ -536,22 +479,38 @@ impl<'t, 'c> Writer<'t, 'c> {
             rows.collect::<rusqlite::Result<_>>()?
         };
         let mut kept = HashSet::new();
-        for (read, entity) in entities.iter().zip(stored) {
-            kept.insert(entity.key.as_str());
-            match rows.get(&entity.key) {
-                Some((_, old)) if *old == entity.hash => {
+        for read in entities {
+            let mut entity = read.entity.clone();
+            for key in [
+                "backstage.io/managed-by-location",
+                "backstage.io/managed-by-origin-location",
+            ] {
+                entity
+                    .metadata
+                    .annotations
+                    .insert(key.to_owned(), site.location.clone());
+            }
+            let body = serde_json::to_string(&entity).map_err(|e| StoreError::Corrupt {
+                path: Default::default(),
+                reason: e.to_string(),
+            })?;
+            let hash = blake3::hash(body.as_bytes()).to_hex().to_string();
+            let key = entity.entity_ref().key();
+            kept.insert(key.clone());
+            match stored.get(&key) {
+                Some((_, old)) if *old == hash => {
                     exec(
                         self.tx,
                         "UPDATE entities SET document = ?2, line = ?3 WHERE file_id = ?1 AND ref = ?4",
-                        params![site.file_id, read.document as i64, read.line, entity.key],
+                        params![site.file_id, read.document as i64, read.line, key],
                     )?;
                 }
-                Some((id, _)) => self.update_entity(*id, entity, read)?,
-                None => self.insert_entity(site, entity, read)?,
+                Some((id, _)) => self.update_entity(*id, &entity, &body, &hash, read)?,
+                None => self.insert_entity(site, &entity, &body, &hash, read)?,
             }
         }
-        for (key, (id, _)) in &rows {
-            if !kept.contains(key.as_str()) {
+        for (key, (id, _)) in &stored {
+            if !kept.contains(key) {
                 self.delete_entity(*id)?;
             }
         }
@@ -561,17 +520,20 @@ impl<'t, 'c> Writer<'t, 'c> {
     fn insert_entity(
         &mut self,
         site: &Site,
-        stored: &StoredEntity,
+        entity: &Entity,
+        body: &str,
+        hash: &str,
         read: &ReadEntity,
     ) -> Result<(), StoreError> {
-        let (entity, key, columns) = (&stored.entity, &stored.key, &stored.columns);
+        let key = entity.entity_ref().key();
         let claimed: bool = match &mut self.known {
             Some(known) => !known.insert(key.clone()),
             None => self
                 .tx
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1)")?
-                .query_row([key], |r| r.get(0))?,
+                .query_row([&key], |r| r.get(0))?,
         };
+        let columns = Columns::of(entity);
         self.tx
             .prepare_cached(
                 "INSERT INTO entities (ref, kind, namespace, name, title, description, spec_type, lifecycle, owner_ref,
@@ -595,18 +557,18 @@ impl<'t, 'c> Writer<'t, 'c> {
                 site.file_id,
                 read.document as i64,
                 read.line,
-                stored.hash,
-                stored.body,
+                hash,
+                body,
                 !claimed
             ])?;
         let id = self.tx.last_insert_rowid();
         if claimed {
-            self.pending.entry(key.clone()).or_insert(false);
+            self.pending.entry(key).or_insert(false);
         } else {
             // The common case: nobody else defines it, so it is shown at once.
-            self.add_derived(id, entity, &stored.derived)?;
+            self.add_derived(id, entity)?;
             self.shown_new.insert(key.clone());
-            self.changed.entry(key.clone()).or_insert(false);
+            self.changed.entry(key).or_insert(false);
         }
         Ok(())
     }
@@ -614,10 +576,12 @@ impl<'t, 'c> Writer<'t, 'c> {
     fn update_entity(
         &mut self,
         id: i64,
-        stored: &StoredEntity,
+        entity: &Entity,
+        body: &str,
+        hash: &str,
         read: &ReadEntity,
     ) -> Result<(), StoreError> {
-        let (entity, columns) = (&stored.entity, &stored.columns);
+        let columns = Columns::of(entity);
         let active: bool =
             self.tx
                 .query_row("SELECT active FROM entities WHERE id = ?1", [id], |r| {
@@ -647,12 +611,14 @@ impl<'t, 'c> Writer<'t, 'c> {
                 entity.metadata.tags.join(" "),
                 read.document as i64,
                 read.line,
-                stored.hash,
-                stored.body
+                hash,
+                body
             ])?;
         if active {
-            self.activate(id, entity, &stored.derived)?;
-            self.changed.entry(stored.key.clone()).or_insert(true);
+            self.activate(id, entity)?;
+            self.changed
+                .entry(entity.entity_ref().key())
+                .or_insert(true);
         }
         Ok(())
     }
@@ -754,7 +720,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 path: Default::default(),
                 reason: format!("entity {key}: {e}"),
             })?;
-            self.activate(winner.id, &entity, &Derived::of(&entity))?;
+            self.activate(winner.id, &entity)?;
             self.changed.entry(key.to_owned()).or_insert(false);
         }
         Ok(())
@@ -794,15 +760,15 @@ impl<'t, 'c> Writer<'t, 'c> {
         Ok(settled)
     }
 
-    fn activate(&mut self, id: i64, entity: &Entity, derived: &Derived) -> rusqlite::Result<()> {
+    fn activate(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached("UPDATE entities SET active = 1 WHERE id = ?1")?
             .execute([id])?;
-        self.add_derived(id, entity, derived)
+        self.add_derived(id, entity)
     }
 
     /// Tags, relations and the search row of a shown entity.
-    fn add_derived(&mut self, id: i64, entity: &Entity, derived: &Derived) -> rusqlite::Result<()> {
+    fn add_derived(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
         let tx = self.tx;
         let mut tag = tx
             .prepare_cached("INSERT OR IGNORE INTO entity_tags (entity_id, tag) VALUES (?1, ?2)")?;
@@ -812,8 +778,8 @@ impl<'t, 'c> Writer<'t, 'c> {
         let mut relation = tx.prepare_cached(
             "INSERT OR IGNORE INTO relations (entity_id, type, target_ref) VALUES (?1, ?2, ?3)",
         )?;
-        for (relation_type, target) in &derived.relations {
-            relation.execute(params![id, relation_type, target])?;
+        for r in declared_relations(entity) {
+            relation.execute(params![id, r.relation_type.as_str(), r.target.key()])?;
         }
         tx.prepare_cached("INSERT INTO entity_search (rowid, name, title, description, body) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![
@@ -821,7 +787,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 entity.metadata.name,
                 entity.metadata.title,
                 entity.metadata.description,
-                derived.search
+                search_text(entity)
             ])?;
         Ok(())
     }
