@@ -29,7 +29,7 @@ export function AddRemote({ disabled, onAdd }: { disabled: boolean; onAdd: (url:
       <input
         type="text"
         id="remote-url"
-        placeholder="https://git.example.com/team/service.git, git@host:team/service.git or https://github.com/your-org"
+        placeholder="https://git.example.com/team/service.git or git@host:team/service.git"
         aria-label="Repository or organisation URL"
         value={url}
         onChange={(e) => setUrl(e.target.value)}
