@@ -655,12 +655,11 @@ impl Greenroom {
             let snapshot = &snapshot;
             let valid = &valid;
             scope.spawn(move || {
-                for chunk in snapshot.repo_index_chunks(VALIDATION_CHUNK) {
+                snapshot.validate_chunks(VALIDATION_CHUNK, |chunk| {
                     valid.fetch_add(entities_in(&chunk), Ordering::Relaxed);
-                    if send.send(chunk).is_err() {
-                        break; // The writer stopped on an error.
-                    }
-                }
+                    // An error means the writer stopped on an error.
+                    send.send(chunk).is_ok()
+                });
             });
             self.catalog.write_snapshot_source(SnapshotWrite {
                 existing,

@@ -9,7 +9,7 @@ use greenroom_yaml::{Mark, Node};
 
 use super::{DescriptorFile, FileProblem, ReadEntity};
 use crate::problem::Problem;
-use crate::rules::validate_document;
+use crate::rules::validate_json_document;
 
 /// One entity document of a file, as JSON text.
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +73,7 @@ pub fn read_json_documents(
             }
         };
         let root = Node::from_json(&value, mark);
-        let verdict = validate_document(&root);
+        let verdict = validate_json_document(&root, value);
         let entity_ref = verdict.entity.as_ref().map(|e| e.entity_ref().key());
         for problem in verdict.problems {
             let key = (
@@ -110,6 +110,7 @@ pub fn read_json_documents(
             entity,
             document: doc.document,
             line: doc.line,
+            stored: None,
         });
     }
     file.content_hash = hasher.finalize().to_hex().to_string();

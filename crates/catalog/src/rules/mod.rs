@@ -29,6 +29,31 @@ pub struct Verdict {
 
 /// Validates a document (after placeholders were resolved) and builds its entity.
 pub fn validate_document(root: &Node) -> Verdict {
+    validate(root, || root.to_json())
+}
+
+/// The same for a document read as JSON, whose `root` was made from `json`: the entity is
+/// built from `json` itself instead of a copy made back from the node.
+pub fn validate_json_document(root: &Node, json: serde_json::Value) -> Verdict {
+    if has_fractional_form(&json) {
+        // A node keeps whole floats as integers (`2.0` is stored as `2`); so does the entity.
+        return validate_document(root);
+    }
+    validate(root, || json)
+}
+
+/// Whether `value` holds a number that a node would turn into another form (a float, or
+/// an integer beyond `i64`).
+fn has_fractional_form(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(n) => !n.is_i64(),
+        serde_json::Value::Array(items) => items.iter().any(has_fractional_form),
+        serde_json::Value::Object(map) => map.values().any(has_fractional_form),
+        _ => false,
+    }
+}
+
+fn validate(root: &Node, json: impl FnOnce() -> serde_json::Value) -> Verdict {
     let mut findings = Findings::default();
     if let Some(envelope) = envelope::check(root, &mut findings) {
         spec::check(root, &envelope, &mut findings);
@@ -37,7 +62,7 @@ pub fn validate_document(root: &Node) -> Verdict {
     let entity = if findings.has_errors() {
         None
     } else {
-        build_entity(root, &mut findings)
+        build_entity(root, json(), &mut findings)
     };
     let mut problems = findings.problems;
     problems.sort_by_key(|p| (!p.is_error(), p.line, p.column));
@@ -162,8 +187,11 @@ pub(crate) fn is_unresolved_placeholder(node: &Node) -> bool {
     }
 }
 
-fn build_entity(root: &Node, findings: &mut Findings) -> Option<Entity> {
-    let mut json = root.to_json();
+fn build_entity(
+    root: &Node,
+    mut json: serde_json::Value,
+    findings: &mut Findings,
+) -> Option<Entity> {
     if let Some(metadata) = json
         .get_mut("metadata")
         .and_then(serde_json::Value::as_object_mut)

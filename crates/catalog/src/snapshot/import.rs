@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use super::Snapshot;
 use super::content::SnapshotRepo;
 use crate::descriptor::{JsonDocument, read_json_documents};
-use crate::store::{RepoContent, RepoIndex};
+use crate::store::{RepoContent, RepoIndex, prepare_stored};
 
 impl Snapshot {
     /// The snapshot's repositories as an index of one source would give them. Entities that
@@ -23,6 +23,34 @@ impl Snapshot {
             .repos
             .chunks(size.max(1))
             .map(|chunk| chunk.par_iter().map(repo_index).collect())
+    }
+
+    /// Validates the repositories `size` at a time, in the snapshot's order, and hands each
+    /// chunk to `take` (which returns false to stop). Validation runs on every core but one,
+    /// which is left to the writer taking the chunks: on a machine with few cores, a writer
+    /// that shares its core with validation waits for it.
+    pub fn validate_chunks(
+        &self,
+        size: usize,
+        mut take: impl FnMut(Vec<RepoIndex>) -> bool + Send,
+    ) {
+        let mut run = || {
+            for chunk in self.repo_index_chunks(size) {
+                if !take(chunk) {
+                    break;
+                }
+            }
+        };
+        let threads =
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("validate-{i}"))
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        }
     }
 
     /// How many entities pass validation, and the errors of those that do not (for
@@ -69,7 +97,14 @@ fn repo_index(repo: &SnapshotRepo) -> RepoIndex {
                     json: e.entity.get(),
                 })
                 .collect();
-            read_json_documents(&file.path, &documents, file.problems.clone())
+            let mut read = read_json_documents(&file.path, &documents, file.problems.clone());
+            // The writer takes the stored form as it is: made here, on a validation thread.
+            let location = format!("{}{}", repo.location, file.path);
+            for entity in &mut read.entities {
+                // Left unmade on an error, the writer makes it and reports the error.
+                let _ = prepare_stored(entity, &location);
+            }
+            read
         })
         .collect();
     let mut fingerprint = blake3::Hasher::new();

@@ -30,7 +30,7 @@ pub use remote::{RemoteRepoRecord, RemoteRepoUpdate};
 pub use search::SearchHit;
 pub use snapshot::{ExportedCatalog, SnapshotSiteWrite, SnapshotWrite, SnapshotWritten};
 pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};
-pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats};
+pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats, prepare_stored};
 
 /// Why the catalog could not do what was asked.
 #[derive(Debug, thiserror::Error)]

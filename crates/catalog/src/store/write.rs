@@ -3,12 +3,13 @@
 //! and when several definitions claim one entity, exactly one is shown and the others are
 //! reported as conflicts.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Catalog, StoreError, now_millis};
-use crate::descriptor::{DescriptorFile, ReadEntity};
+use crate::descriptor::{DescriptorFile, ReadEntity, StoredForm};
 use crate::model::entity::Entity;
 use crate::model::entity_ref::EntityRef;
 use crate::model::relation::declared_relations;
@@ -444,13 +445,42 @@ pub(super) struct Writer<'t, 'c> {
     tx: &'t Transaction<'c>,
     /// Refs whose active definition may have changed, to settle in `finish`.
     pending: BTreeMap<String, bool>,
-    /// Refs whose shown entity changed, with whether one was shown before.
-    changed: HashMap<String, bool>,
-    /// Refs this write showed a first definition of, which nothing else touched since (not
-    /// pending): they are shown, without asking the database in `finish`.
-    shown_new: HashSet<String>,
+    /// Refs whose shown entity changed.
+    changed: HashMap<String, Change>,
     /// Every ref defined, when loaded up front for a bulk write.
     known: Option<HashSet<String>>,
+    /// The statements run for every new entity, prepared once.
+    inserts: Inserts<'t>,
+}
+
+/// How the shown entity of a ref changed in a write.
+#[derive(Clone, Copy)]
+struct Change {
+    /// Whether the ref was shown before the write.
+    was_shown: bool,
+    /// Whether this write showed the ref's first definition and nothing touched the ref since
+    /// (it is not pending): it is shown, without asking the database in `finish`.
+    shown_new: bool,
+}
+
+impl Change {
+    const NEW: Change = Change {
+        was_shown: false,
+        shown_new: false,
+    };
+    const SHOWN: Change = Change {
+        was_shown: true,
+        shown_new: false,
+    };
+}
+
+/// Statements that run once or more per entity written: held rather than looked up in the
+/// connection's statement cache, which hashes their text on every use.
+struct Inserts<'t> {
+    entity: rusqlite::Statement<'t>,
+    tag: rusqlite::Statement<'t>,
+    relation: rusqlite::Statement<'t>,
+    search: rusqlite::Statement<'t>,
 }
 
 impl<'t, 'c> Writer<'t, 'c> {
@@ -459,8 +489,23 @@ impl<'t, 'c> Writer<'t, 'c> {
             tx,
             pending: BTreeMap::new(),
             changed: HashMap::new(),
-            shown_new: HashSet::new(),
             known: None,
+            inserts: Inserts {
+                entity: tx.prepare(
+                    "INSERT INTO entities (ref, kind, namespace, name, title, description, spec_type, lifecycle, owner_ref,
+                         system_ref, tags, source_id, repo_id, file_id, document, line, active, hash, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?19, ?17, ?18)",
+                )?,
+                tag: tx.prepare(
+                    "INSERT OR IGNORE INTO entity_tags (entity_id, tag) VALUES (?1, ?2)",
+                )?,
+                relation: tx.prepare(
+                    "INSERT OR IGNORE INTO relations (entity_id, type, target_ref) VALUES (?1, ?2, ?3)",
+                )?,
+                search: tx.prepare(
+                    "INSERT INTO entity_search (rowid, name, title, description, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?,
+            },
         })
     }
 
@@ -480,23 +525,19 @@ impl<'t, 'c> Writer<'t, 'c> {
         };
         let mut kept = HashSet::new();
         for read in entities {
-            let mut entity = read.entity.clone();
-            for key in [
-                "backstage.io/managed-by-location",
-                "backstage.io/managed-by-origin-location",
-            ] {
-                entity
-                    .metadata
-                    .annotations
-                    .insert(key.to_owned(), site.location.clone());
-            }
-            let body = serde_json::to_string(&entity).map_err(|e| StoreError::Corrupt {
-                path: Default::default(),
-                reason: e.to_string(),
-            })?;
-            let hash = blake3::hash(body.as_bytes()).to_hex().to_string();
+            let (entity, body, hash) = match &read.stored {
+                Some(stored) if stored.location == site.location => (
+                    Cow::Borrowed(&read.entity),
+                    Cow::Borrowed(stored.json.as_str()),
+                    Cow::Borrowed(stored.hash.as_str()),
+                ),
+                _ => {
+                    let entity = located(&read.entity, &site.location);
+                    let form = stored_form(&entity, &site.location)?;
+                    (entity, Cow::Owned(form.json), Cow::Owned(form.hash))
+                }
+            };
             let key = entity.entity_ref().key();
-            kept.insert(key.clone());
             match stored.get(&key) {
                 Some((_, old)) if *old == hash => {
                     exec(
@@ -506,8 +547,9 @@ impl<'t, 'c> Writer<'t, 'c> {
                     )?;
                 }
                 Some((id, _)) => self.update_entity(*id, &entity, &body, &hash, read)?,
-                None => self.insert_entity(site, &entity, &body, &hash, read)?,
+                None => self.insert_entity(site, &key, &entity, &body, &hash, read)?,
             }
+            kept.insert(key);
         }
         for (key, (id, _)) in &stored {
             if !kept.contains(key) {
@@ -520,55 +562,51 @@ impl<'t, 'c> Writer<'t, 'c> {
     fn insert_entity(
         &mut self,
         site: &Site,
+        key: &str,
         entity: &Entity,
         body: &str,
         hash: &str,
         read: &ReadEntity,
     ) -> Result<(), StoreError> {
-        let key = entity.entity_ref().key();
         let claimed: bool = match &mut self.known {
-            Some(known) => !known.insert(key.clone()),
+            Some(known) => !known.insert(key.to_owned()),
             None => self
                 .tx
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1)")?
-                .query_row([&key], |r| r.get(0))?,
+                .query_row([key], |r| r.get(0))?,
         };
         let columns = Columns::of(entity);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO entities (ref, kind, namespace, name, title, description, spec_type, lifecycle, owner_ref,
-                     system_ref, tags, source_id, repo_id, file_id, document, line, active, hash, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?19, ?17, ?18)",
-            )?
-            .execute(params![
-                key,
-                entity.kind,
-                entity.metadata.namespace,
-                entity.metadata.name,
-                entity.metadata.title,
-                entity.metadata.description,
-                columns.spec_type,
-                columns.lifecycle,
-                columns.owner,
-                columns.system,
-                entity.metadata.tags.join(" "),
-                site.source_id,
-                site.repo_id,
-                site.file_id,
-                read.document as i64,
-                read.line,
-                hash,
-                body,
-                !claimed
-            ])?;
+        self.inserts.entity.execute(params![
+            key,
+            entity.kind,
+            entity.metadata.namespace,
+            entity.metadata.name,
+            entity.metadata.title,
+            entity.metadata.description,
+            columns.spec_type,
+            columns.lifecycle,
+            columns.owner,
+            columns.system,
+            entity.metadata.tags.join(" "),
+            site.source_id,
+            site.repo_id,
+            site.file_id,
+            read.document as i64,
+            read.line,
+            hash,
+            body,
+            !claimed
+        ])?;
         let id = self.tx.last_insert_rowid();
         if claimed {
-            self.pending.entry(key).or_insert(false);
+            self.pending.entry(key.to_owned()).or_insert(false);
         } else {
             // The common case: nobody else defines it, so it is shown at once.
             self.add_derived(id, entity)?;
-            self.shown_new.insert(key.clone());
-            self.changed.entry(key).or_insert(false);
+            self.changed
+                .entry(key.to_owned())
+                .or_insert(Change::NEW)
+                .shown_new = true;
         }
         Ok(())
     }
@@ -618,7 +656,7 @@ impl<'t, 'c> Writer<'t, 'c> {
             self.activate(id, entity)?;
             self.changed
                 .entry(entity.entity_ref().key())
-                .or_insert(true);
+                .or_insert(Change::SHOWN);
         }
         Ok(())
     }
@@ -633,7 +671,7 @@ impl<'t, 'c> Writer<'t, 'c> {
         )?;
         if active {
             self.deactivate(id)?;
-            self.changed.entry(key.clone()).or_insert(true);
+            self.changed.entry(key.clone()).or_insert(Change::SHOWN);
         }
         self.tx
             .prepare_cached("DELETE FROM entities WHERE id = ?1")?
@@ -646,7 +684,9 @@ impl<'t, 'c> Writer<'t, 'c> {
     /// oldest source, then the first by repository, file and document. The others become
     /// conflicts that say which definition won.
     pub(super) fn resolve(&mut self, key: &str) -> Result<(), StoreError> {
-        self.shown_new.remove(key);
+        if let Some(change) = self.changed.get_mut(key) {
+            change.shown_new = false;
+        }
         struct Candidate {
             id: i64,
             active: bool,
@@ -689,7 +729,7 @@ impl<'t, 'c> Writer<'t, 'c> {
         for loser in &candidates[1..] {
             if loser.active {
                 self.deactivate(loser.id)?;
-                self.changed.entry(key.to_owned()).or_insert(true);
+                self.changed.entry(key.to_owned()).or_insert(Change::SHOWN);
             }
             self.tx
                 .prepare_cached(
@@ -721,7 +761,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 reason: format!("entity {key}: {e}"),
             })?;
             self.activate(winner.id, &entity)?;
-            self.changed.entry(key.to_owned()).or_insert(false);
+            self.changed.entry(key.to_owned()).or_insert(Change::NEW);
         }
         Ok(())
     }
@@ -738,15 +778,15 @@ impl<'t, 'c> Writer<'t, 'c> {
             updated: 0,
             removed: 0,
         };
-        for (key, was_shown) in self.changed {
-            let shown = self.shown_new.contains(&key)
+        for (key, change) in self.changed {
+            let shown = change.shown_new
                 || self
                     .tx
                     .prepare_cached(
                         "SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1 AND active = 1)",
                     )?
                     .query_row([&key], |r| r.get(0))?;
-            match (was_shown, shown) {
+            match (change.was_shown, shown) {
                 (false, true) => settled.added += 1,
                 (true, true) => settled.updated += 1,
                 (true, false) => settled.removed += 1,
@@ -769,26 +809,22 @@ impl<'t, 'c> Writer<'t, 'c> {
 
     /// Tags, relations and the search row of a shown entity.
     fn add_derived(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
-        let tx = self.tx;
-        let mut tag = tx
-            .prepare_cached("INSERT OR IGNORE INTO entity_tags (entity_id, tag) VALUES (?1, ?2)")?;
+        let inserts = &mut self.inserts;
         for t in &entity.metadata.tags {
-            tag.execute(params![id, t])?;
+            inserts.tag.execute(params![id, t])?;
         }
-        let mut relation = tx.prepare_cached(
-            "INSERT OR IGNORE INTO relations (entity_id, type, target_ref) VALUES (?1, ?2, ?3)",
-        )?;
         for r in declared_relations(entity) {
-            relation.execute(params![id, r.relation_type.as_str(), r.target.key()])?;
+            inserts
+                .relation
+                .execute(params![id, r.relation_type.as_str(), r.target.key()])?;
         }
-        tx.prepare_cached("INSERT INTO entity_search (rowid, name, title, description, body) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![
-                id,
-                entity.metadata.name,
-                entity.metadata.title,
-                entity.metadata.description,
-                search_text(entity)
-            ])?;
+        inserts.search.execute(params![
+            id,
+            entity.metadata.name,
+            entity.metadata.title,
+            entity.metadata.description,
+            search_text(entity)
+        ])?;
         Ok(())
     }
 
@@ -804,6 +840,55 @@ impl<'t, 'c> Writer<'t, 'c> {
             .execute([id])?;
         Ok(())
     }
+}
+
+/// Makes the stored form of an entity read from the file at `location`, so that the write
+/// takes it as it is: callers that validate on other threads than the writer's call this
+/// there.
+pub fn prepare_stored(read: &mut ReadEntity, location: &str) -> Result<(), StoreError> {
+    if let Cow::Owned(entity) = located(&read.entity, location) {
+        read.entity = entity;
+    }
+    read.stored = Some(stored_form(&read.entity, location)?);
+    Ok(())
+}
+
+/// The stored form of an entity whose annotations already name `location`.
+fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError> {
+    let json = serde_json::to_string(entity).map_err(|e| StoreError::Corrupt {
+        path: Default::default(),
+        reason: e.to_string(),
+    })?;
+    let hash = blake3::hash(json.as_bytes()).to_hex().to_string();
+    Ok(StoredForm {
+        location: location.to_owned(),
+        json,
+        hash,
+    })
+}
+
+/// The entity as stored: its location annotations say where it was read. A snapshot's
+/// entities already carry them, so that only entities read from repositories are copied.
+fn located<'e>(entity: &'e Entity, location: &str) -> Cow<'e, Entity> {
+    const KEYS: [&str; 2] = [
+        "backstage.io/managed-by-location",
+        "backstage.io/managed-by-origin-location",
+    ];
+    let annotations = &entity.metadata.annotations;
+    if KEYS
+        .iter()
+        .all(|key| annotations.get(*key).map(String::as_str) == Some(location))
+    {
+        return Cow::Borrowed(entity);
+    }
+    let mut entity = entity.clone();
+    for key in KEYS {
+        entity
+            .metadata
+            .annotations
+            .insert(key.to_owned(), location.to_owned());
+    }
+    Cow::Owned(entity)
 }
 
 /// The spec fields the catalog filters on, normalised.
