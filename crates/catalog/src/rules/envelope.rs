@@ -191,11 +191,12 @@ fn check_labels(metadata: &Node, findings: &mut Findings) {
     };
     for (key, value) in labels {
         let name = key.key_string();
-        let field = child_path("metadata.labels", &name);
+        // Made only for a finding: most entities have none.
+        let field = || child_path("metadata.labels", &name);
         if !is_valid_label_key(&name) {
             findings.error(
                 "invalid-label",
-                &field,
+                &field(),
                 key,
                 format!("`{name}` is not a valid label key; {}", key_rule()),
             );
@@ -204,13 +205,13 @@ fn check_labels(metadata: &Node, findings: &mut Findings) {
             Value::String(v) if is_valid_label_value(v) => {}
             Value::String(v) => findings.error(
                 "invalid-label",
-                &field,
+                &field(),
                 value,
                 format!("`{v}` is not a valid label value; labels hold identifiers: {NAME_RULE}, or be empty (use an annotation for free text)"),
             ),
             other => findings.error(
                 "wrong-type",
-                &field,
+                &field(),
                 value,
                 format!("label values must be strings, got {}; quote the value", other.type_name()),
             ),
@@ -226,11 +227,12 @@ fn check_annotations(metadata: &Node, findings: &mut Findings) {
     };
     for (key, value) in annotations {
         let name = key.key_string();
-        let field = child_path("metadata.annotations", &name);
+        // Made only for a finding: most entities have none.
+        let field = || child_path("metadata.annotations", &name);
         if !is_valid_annotation_key(&name) {
             findings.error(
                 "invalid-annotation",
-                &field,
+                &field(),
                 key,
                 format!("`{name}` is not a valid annotation key; {}", key_rule()),
             );
@@ -238,7 +240,7 @@ fn check_annotations(metadata: &Node, findings: &mut Findings) {
         if !matches!(value.value, Value::String(_)) {
             findings.error(
                 "wrong-type",
-                &field,
+                &field(),
                 value,
                 format!(
                     "annotation values must be strings, got {}; quote the value",
@@ -266,19 +268,19 @@ fn check_tags(metadata: &Node, findings: &mut Findings) {
         return;
     };
     for (i, item) in items.iter().enumerate() {
-        let field = index_path("metadata.tags", i);
+        let field = || index_path("metadata.tags", i);
         match &item.value {
             Value::String(tag) if is_valid_tag(tag) => {}
             Value::String(tag) => findings.error(
                 "invalid-tag",
-                &field,
+                &field(),
                 item,
                 format!(
                     "`{tag}` is not a valid tag; use 1-63 lower-case letters, digits and `:+#`, separated by single `-` (e.g. `{}`)",
                     tag_suggestion(tag)
                 ),
             ),
-            other => findings.error("wrong-type", &field, item, format!("tags must be strings, got {}", other.type_name())),
+            other => findings.error("wrong-type", &field(), item, format!("tags must be strings, got {}", other.type_name())),
         }
     }
 }

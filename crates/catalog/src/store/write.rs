@@ -796,7 +796,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 .rows
                 .push((if shown { "upsert" } else { "delete" }.to_owned(), key));
         }
-        settled.rows.sort();
+        settled.rows.sort_unstable();
         Ok(settled)
     }
 
