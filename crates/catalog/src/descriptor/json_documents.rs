@@ -172,6 +172,45 @@ mod tests {
     }
 
     #[test]
+    fn entities_read_as_json_equal_those_read_as_yaml_numbers_included() {
+        // Built from the parsed JSON itself, an entity must still be the one a node gives,
+        // whose whole floats are integers (as in JavaScript).
+        let json = r#"{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"x"},
+            "spec":{"type":"service","lifecycle":"production","owner":"team-a","replicas":2.0,"ratio":0.5,"big":18446744073709551615}}"#;
+        let yaml = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\n\
+                    spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  replicas: 2.0\n  ratio: 0.5\n  big: 18446744073709551615\n";
+        let from_json = read_json_documents(
+            "a.yaml",
+            &[JsonDocument {
+                document: 0,
+                line: 1,
+                json,
+            }],
+            Vec::new(),
+        );
+        let documents = greenroom_yaml::parse_documents(yaml, &greenroom_yaml::Limits::default());
+        let root = documents[0].content.as_ref().expect("valid YAML");
+        let from_yaml = crate::rules::validate_document(root)
+            .entity
+            .expect("a valid entity");
+        assert_eq!(from_json.entities[0].entity.spec, from_yaml.spec);
+        assert_eq!(from_json.entities[0].entity.spec["replicas"], 2);
+        let plain = r#"{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"y"},
+            "spec":{"type":"service","lifecycle":"production","owner":"team-a","replicas":3}}"#;
+        let file = read_json_documents(
+            "b.yaml",
+            &[JsonDocument {
+                document: 0,
+                line: 1,
+                json: plain,
+            }],
+            Vec::new(),
+        );
+        assert_eq!(file.entities[0].entity.spec["replicas"], 3);
+        assert_eq!(file.entities[0].entity.metadata.namespace, "default");
+    }
+
+    #[test]
     fn known_problems_are_not_repeated_and_the_hash_follows_the_content() {
         let doc = r#"{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"x"},
             "spec":{"type":"service","lifecycle":"production","owner":"team-a","ownr":"typo"}}"#;
