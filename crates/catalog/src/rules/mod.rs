@@ -35,7 +35,7 @@ pub fn validate_document(root: &Node) -> Verdict {
 /// The same for a document read as JSON, whose `root` was made from `json`: the entity is
 /// built from `json` itself instead of a copy made back from the node.
 pub fn validate_json_document(root: &Node, json: serde_json::Value) -> Verdict {
-    if has_fractional_form(&json) {
+    if has_number_a_node_rewrites(&json) {
         // A node keeps whole floats as integers (`2.0` is stored as `2`); so does the entity.
         return validate_document(root);
     }
@@ -44,11 +44,11 @@ pub fn validate_json_document(root: &Node, json: serde_json::Value) -> Verdict {
 
 /// Whether `value` holds a number that a node would turn into another form (a float, or
 /// an integer beyond `i64`).
-fn has_fractional_form(value: &serde_json::Value) -> bool {
+fn has_number_a_node_rewrites(value: &serde_json::Value) -> bool {
     match value {
         serde_json::Value::Number(n) => !n.is_i64(),
-        serde_json::Value::Array(items) => items.iter().any(has_fractional_form),
-        serde_json::Value::Object(map) => map.values().any(has_fractional_form),
+        serde_json::Value::Array(items) => items.iter().any(has_number_a_node_rewrites),
+        serde_json::Value::Object(map) => map.values().any(has_number_a_node_rewrites),
         _ => false,
     }
 }

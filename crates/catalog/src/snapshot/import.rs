@@ -16,26 +16,19 @@ impl Snapshot {
         self.catalog.repos.par_iter().map(repo_index).collect()
     }
 
-    /// The same, `size` repositories at a time (each chunk validated in parallel, in the
-    /// snapshot's order), so that a writer can take one chunk while the next is validated.
-    pub fn repo_index_chunks(&self, size: usize) -> impl Iterator<Item = Vec<RepoIndex>> + '_ {
-        self.catalog
-            .repos
-            .chunks(size.max(1))
-            .map(|chunk| chunk.par_iter().map(repo_index).collect())
-    }
-
     /// Validates the repositories `size` at a time, in the snapshot's order, and hands each
-    /// chunk to `take` (which returns false to stop). Validation runs on every core but one,
-    /// which is left to the writer taking the chunks: on a machine with few cores, a writer
-    /// that shares its core with validation waits for it.
+    /// chunk to `take` (which returns false to stop), with the stored form of every entity
+    /// made (so that a writer takes them as they are). Validation runs on every core but
+    /// one, which is left to the writer taking the chunks: on a machine with few cores, a
+    /// writer that shares its core with validation waits for it.
     pub fn validate_chunks(
         &self,
         size: usize,
         mut take: impl FnMut(Vec<RepoIndex>) -> bool + Send,
     ) {
         let mut run = || {
-            for chunk in self.repo_index_chunks(size) {
+            for chunk in self.catalog.repos.chunks(size.max(1)) {
+                let chunk = chunk.par_iter().map(|r| stored(repo_index(r))).collect();
                 if !take(chunk) {
                     break;
                 }
@@ -97,14 +90,7 @@ fn repo_index(repo: &SnapshotRepo) -> RepoIndex {
                     json: e.entity.get(),
                 })
                 .collect();
-            let mut read = read_json_documents(&file.path, &documents, file.problems.clone());
-            // The writer takes the stored form as it is: made here, on a validation thread.
-            let location = format!("{}{}", repo.location, file.path);
-            for entity in &mut read.entities {
-                // Left unmade on an error, the writer makes it and reports the error.
-                let _ = prepare_stored(entity, &location);
-            }
-            read
+            read_json_documents(&file.path, &documents, file.problems.clone())
         })
         .collect();
     let mut fingerprint = blake3::Hasher::new();
@@ -126,4 +112,18 @@ fn repo_index(repo: &SnapshotRepo) -> RepoIndex {
             problems: repo.problems.clone(),
         },
     }
+}
+
+/// The repository with the stored form of each of its entities made.
+fn stored(mut repo: RepoIndex) -> RepoIndex {
+    if let RepoContent::Read { files, .. } = &mut repo.content {
+        for file in files {
+            let location = format!("{}{}", repo.location, file.path);
+            for entity in &mut file.entities {
+                // Left unmade on an error: the writer makes it, and reports the error.
+                let _ = prepare_stored(entity, &location);
+            }
+        }
+    }
+    repo
 }

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
 use super::{Catalog, StoreError, now_millis};
 use crate::descriptor::{DescriptorFile, ReadEntity, StoredForm};
@@ -491,10 +491,11 @@ impl<'t, 'c> Writer<'t, 'c> {
             changed: HashMap::new(),
             known: None,
             inserts: Inserts {
+                // Bound as [`EntityRow::values`] says, then where the entity was read.
                 entity: tx.prepare(
                     "INSERT INTO entities (ref, kind, namespace, name, title, description, spec_type, lifecycle, owner_ref,
-                         system_ref, tags, source_id, repo_id, file_id, document, line, active, hash, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?19, ?17, ?18)",
+                         system_ref, tags, document, line, hash, body, source_id, repo_id, file_id, active)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 )?,
                 tag: tx.prepare(
                     "INSERT OR IGNORE INTO entity_tags (entity_id, tag) VALUES (?1, ?2)",
@@ -575,28 +576,12 @@ impl<'t, 'c> Writer<'t, 'c> {
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1)")?
                 .query_row([key], |r| r.get(0))?,
         };
-        let columns = Columns::of(entity);
-        self.inserts.entity.execute(params![
-            key,
-            entity.kind,
-            entity.metadata.namespace,
-            entity.metadata.name,
-            entity.metadata.title,
-            entity.metadata.description,
-            columns.spec_type,
-            columns.lifecycle,
-            columns.owner,
-            columns.system,
-            entity.metadata.tags.join(" "),
-            site.source_id,
-            site.repo_id,
-            site.file_id,
-            read.document as i64,
-            read.line,
-            hash,
-            body,
-            !claimed
-        ])?;
+        let row = EntityRow::new(entity, read, hash, body);
+        let site_values: [&dyn ToSql; 4] =
+            [&site.source_id, &site.repo_id, &site.file_id, &!claimed];
+        self.inserts.entity.execute(params_from_iter(
+            row.values(&key).into_iter().chain(site_values),
+        ))?;
         let id = self.tx.last_insert_rowid();
         if claimed {
             self.pending.entry(key.to_owned()).or_insert(false);
@@ -619,7 +604,7 @@ impl<'t, 'c> Writer<'t, 'c> {
         hash: &str,
         read: &ReadEntity,
     ) -> Result<(), StoreError> {
-        let columns = Columns::of(entity);
+        let row = EntityRow::new(entity, read, hash, body);
         let active: bool =
             self.tx
                 .query_row("SELECT active FROM entities WHERE id = ?1", [id], |r| {
@@ -635,23 +620,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                      body = ?15
                  WHERE id = ?1",
             )?
-            .execute(params![
-                id,
-                entity.kind,
-                entity.metadata.namespace,
-                entity.metadata.name,
-                entity.metadata.title,
-                entity.metadata.description,
-                columns.spec_type,
-                columns.lifecycle,
-                columns.owner,
-                columns.system,
-                entity.metadata.tags.join(" "),
-                read.document as i64,
-                read.line,
-                hash,
-                body
-            ])?;
+            .execute(row.values(&id))?;
         if active {
             self.activate(id, entity)?;
             self.changed
@@ -889,6 +858,55 @@ fn located<'e>(entity: &'e Entity, location: &str) -> Cow<'e, Entity> {
             .insert(key.to_owned(), location.to_owned());
     }
     Cow::Owned(entity)
+}
+
+/// What an entity's row holds besides where the entity was read, as the INSERT and the
+/// UPDATE of a definition bind it.
+struct EntityRow<'a> {
+    entity: &'a Entity,
+    columns: Columns,
+    tags: String,
+    document: i64,
+    line: u32,
+    hash: &'a str,
+    body: &'a str,
+}
+
+impl<'a> EntityRow<'a> {
+    fn new(entity: &'a Entity, read: &ReadEntity, hash: &'a str, body: &'a str) -> Self {
+        EntityRow {
+            entity,
+            columns: Columns::of(entity),
+            tags: entity.metadata.tags.join(" "),
+            document: read.document as i64,
+            line: read.line,
+            hash,
+            body,
+        }
+    }
+
+    /// `?1` is `key` (the ref when inserting, the id when updating); `?2` to `?11` describe
+    /// the entity (kind to tags); `?12` to `?15` are its document, line, hash and body.
+    fn values<'s>(&'s self, key: &'s dyn ToSql) -> [&'s dyn ToSql; 15] {
+        let (entity, columns) = (self.entity, &self.columns);
+        [
+            key,
+            &entity.kind,
+            &entity.metadata.namespace,
+            &entity.metadata.name,
+            &entity.metadata.title,
+            &entity.metadata.description,
+            &columns.spec_type,
+            &columns.lifecycle,
+            &columns.owner,
+            &columns.system,
+            &self.tags,
+            &self.document,
+            &self.line,
+            &self.hash,
+            &self.body,
+        ]
+    }
 }
 
 /// The spec fields the catalog filters on, normalised.
