@@ -7,16 +7,17 @@
 //! written, and then written in one transaction; docs files go to a new folder of the
 //! docs cache that the catalog only points at once the transaction committed.
 
+use std::borrow::Borrow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use greenroom_catalog::snapshot::{
     Counts, Limits, Manifest, Origin, SignatureInfo, SignatureStatus, SigningKey, Snapshot,
-    SnapshotError, parse_public_key, write_snapshot,
+    SnapshotError, ValidatedRepo, parse_public_key, write_snapshot,
 };
 use greenroom_catalog::store::{
-    EntityLocation, NewSource, RepoContent, SnapshotWrite, SourceKind, SourceRecord,
+    EntityLocation, NewSource, RepoContent, RepoIndex, SnapshotWrite, SourceKind, SourceRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -261,10 +262,10 @@ pub(crate) fn docs_dir_of(record: &SourceRecord) -> Option<String> {
 const VALIDATION_CHUNK: usize = 64;
 
 /// Entities that passed validation in indexed repositories.
-fn entities_in(repos: &[greenroom_catalog::store::RepoIndex]) -> usize {
+fn entities_in(repos: &[ValidatedRepo]) -> usize {
     repos
         .iter()
-        .map(|repo| match &repo.content {
+        .map(|repo| match &Borrow::<RepoIndex>::borrow(repo).content {
             RepoContent::Read { files, .. } => files.iter().map(|f| f.entities.len()).sum(),
             RepoContent::Unchanged => 0,
         })

@@ -49,19 +49,7 @@ pub struct ReadEntity {
     /// Line where the document's content starts.
     pub line: u32,
     /// Its stored form, when made ahead of the write (off the writer's thread).
-    pub stored: Option<StoredForm>,
-}
-
-/// An entity as the catalog stores it: JSON carrying the location annotations of the file it
-/// was read from, and the hash the catalog compares to tell whether it changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredForm {
-    /// The file's location the annotations name (e.g. `file:/src/payments/catalog-info.yaml`).
-    pub location: String,
-    /// The entity's JSON.
-    pub json: String,
-    /// BLAKE3 of `json`, in hex.
-    pub hash: String,
+    pub stored: Option<crate::store::StoredForm>,
 }
 
 /// A problem in a file, and the document it belongs to.

@@ -1,6 +1,9 @@
 //! Turning a checked snapshot into what an index of a source would give: repositories with
 //! their descriptor files, every entity validated as if read from a repository.
 
+use std::borrow::Borrow;
+use std::sync::mpsc::{Sender, channel};
+
 use rayon::prelude::*;
 
 use super::Snapshot;
@@ -21,18 +24,31 @@ impl Snapshot {
     /// made (so that a writer takes them as they are). Validation runs on every core but
     /// one, which is left to the writer taking the chunks: on a machine with few cores, a
     /// writer that shares its core with validation waits for it.
+    ///
+    /// Returns once every repository handed out was dropped: each comes back to be freed
+    /// here (see [`ValidatedRepo`]).
     pub fn validate_chunks(
         &self,
         size: usize,
-        mut take: impl FnMut(Vec<RepoIndex>) -> bool + Send,
+        mut take: impl FnMut(Vec<ValidatedRepo>) -> bool + Send,
     ) {
         let mut run = || {
+            let (back, returned) = channel();
             for chunk in self.catalog.repos.chunks(size.max(1)) {
-                let chunk = chunk.par_iter().map(|r| stored(repo_index(r))).collect();
+                let chunk = chunk
+                    .par_iter()
+                    .map(|r| ValidatedRepo {
+                        repo: Some(stored(repo_index(r))),
+                        back: back.clone(),
+                    })
+                    .collect();
                 if !take(chunk) {
                     break;
                 }
+                returned.try_iter().for_each(drop);
             }
+            drop(back);
+            returned.into_iter().for_each(drop);
         };
         let threads =
             std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
@@ -73,6 +89,31 @@ impl Snapshot {
             }
         }
         (valid, errors)
+    }
+}
+
+/// A validated repository on its way to the writer. Dropped, it goes back to the thread
+/// that validated it, to be freed there: the allocator frees memory from another thread
+/// through a list its owner must collect, and the writer is what an import waits for.
+pub struct ValidatedRepo {
+    repo: Option<RepoIndex>,
+    back: Sender<RepoIndex>,
+}
+
+impl Borrow<RepoIndex> for ValidatedRepo {
+    fn borrow(&self) -> &RepoIndex {
+        self.repo
+            .as_ref()
+            .expect("a validated repository is only taken when dropped")
+    }
+}
+
+impl Drop for ValidatedRepo {
+    fn drop(&mut self) {
+        if let Some(repo) = self.repo.take() {
+            // Once validation has stopped, it is freed here instead.
+            let _ = self.back.send(repo);
+        }
     }
 }
 

@@ -24,6 +24,7 @@ pub use content::{
     CatalogContent, DocsContent, SnapshotBlob, SnapshotEntity, SnapshotFile, SnapshotRelation,
     SnapshotRepo, SnapshotSite, check_relative_path,
 };
+pub use import::ValidatedRepo;
 pub use manifest::{
     Counts, FORMAT_NAME, FORMAT_VERSION, Manifest, Origin, SectionInfo, SourceSummary,
 };

@@ -11,6 +11,7 @@ mod remote;
 mod search;
 mod snapshot;
 mod sources;
+mod stored;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +31,8 @@ pub use remote::{RemoteRepoRecord, RemoteRepoUpdate};
 pub use search::SearchHit;
 pub use snapshot::{ExportedCatalog, SnapshotSiteWrite, SnapshotWrite, SnapshotWritten};
 pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};
-pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats, prepare_stored};
+pub use stored::{StoredForm, prepare_stored};
+pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats};
 
 /// Why the catalog could not do what was asked.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 //! their repositories, files, relations and problems), and an import written as one
 //! source (entities and docs) in one transaction.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{OptionalExtension, params};
@@ -410,7 +411,7 @@ impl Catalog {
     /// otherwise do it).
     pub fn write_snapshot_source(
         &mut self,
-        write: SnapshotWrite<impl IntoIterator<Item = RepoIndex>>,
+        write: SnapshotWrite<impl IntoIterator<Item = impl Borrow<RepoIndex>>>,
     ) -> Result<SnapshotWritten, StoreError> {
         self.conn
             .execute_batch("PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0")?;
@@ -430,7 +431,7 @@ impl Catalog {
 
     fn write_snapshot_transaction(
         &mut self,
-        write: SnapshotWrite<impl IntoIterator<Item = RepoIndex>>,
+        write: SnapshotWrite<impl IntoIterator<Item = impl Borrow<RepoIndex>>>,
     ) -> Result<SnapshotWritten, StoreError> {
         let tx = self.conn.transaction()?;
         let settings = write.source.settings.to_string();
@@ -465,7 +466,8 @@ impl Catalog {
             }
         };
         let existing: i64 = tx.query_row("SELECT count(*) FROM entities", [], |r| r.get(0))?;
-        let bulk = write.entities >= BULK_ENTITIES && write.entities as u64 >= existing as u64;
+        let bulk = (write.entities >= BULK_ENTITIES && write.entities as u64 >= existing as u64)
+            .then_some(write.entities);
         let stats = write_source(&tx, source_id, true, &write.problems, write.repos, bulk)?;
         let mut keep = Vec::with_capacity(write.sites.len());
         for site in &write.sites {

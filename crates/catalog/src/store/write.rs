@@ -3,16 +3,15 @@
 //! and when several definitions claim one entity, exactly one is shown and the others are
 //! reported as conflicts.
 
-use std::borrow::Cow;
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::{OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
+use super::stored::{Derived, StoredForm, stored_form_of};
 use super::{Catalog, StoreError, now_millis};
-use crate::descriptor::{DescriptorFile, ReadEntity, StoredForm};
+use crate::descriptor::{DescriptorFile, ReadEntity};
 use crate::model::entity::Entity;
-use crate::model::entity_ref::EntityRef;
-use crate::model::relation::declared_relations;
 use crate::problem::Problem;
 
 /// What an index of one source found.
@@ -110,23 +109,23 @@ impl Catalog {
         repos: impl IntoIterator<Item = RepoIndex>,
     ) -> Result<WriteStats, StoreError> {
         let tx = self.conn.transaction()?;
-        let stats = write_source(&tx, source_id, complete, problems, repos, false)?;
+        let stats = write_source(&tx, source_id, complete, problems, repos, None)?;
         tx.commit()?;
         Ok(stats)
     }
 }
 
 /// Writes an index of one source inside a transaction the caller commits (so that other
-/// writes, such as a snapshot's docs, can share it). A `bulk` write (many new entities)
-/// builds the ref, name and relation-target indexes once at the end instead of updating
-/// them row by row.
+/// writes, such as a snapshot's docs, can share it). A bulk write (`bulk` is how many new
+/// entities it brings, many) builds the ref, name and relation-target indexes once at the
+/// end instead of updating them row by row.
 pub(super) fn write_source(
     tx: &Transaction<'_>,
     source_id: i64,
     complete: bool,
     problems: &[Problem],
-    repos: impl IntoIterator<Item = RepoIndex>,
-    bulk: bool,
+    repos: impl IntoIterator<Item = impl Borrow<RepoIndex>>,
+    bulk: Option<usize>,
 ) -> Result<WriteStats, StoreError> {
     let exists: Option<i64> = tx
         .query_row("SELECT id FROM sources WHERE id = ?1", [source_id], |r| {
@@ -138,8 +137,9 @@ pub(super) fn write_source(
     }
     let mut stats = WriteStats::default();
     let mut writer = Writer::new(tx)?;
-    let deferred = if bulk {
-        writer.known = Some(all_refs(tx)?);
+    let deferred = if let Some(entities) = bulk {
+        writer.known = Some(all_refs(tx, entities)?);
+        writer.changed.reserve(entities);
         drop_deferred_indexes(tx)?
     } else {
         Vec::new()
@@ -147,6 +147,7 @@ pub(super) fn write_source(
     let stored = stored_repos(tx, source_id)?;
     let mut seen = HashSet::new();
     for repo in repos {
+        let repo = repo.borrow();
         let existing = stored.get(&repo.path);
         match (&repo.content, existing) {
             (RepoContent::Unchanged, Some(row)) => {
@@ -162,14 +163,14 @@ pub(super) fn write_source(
             (RepoContent::Unchanged, None) => {} // Never stored: nothing to keep.
             (RepoContent::Read { files, problems }, _) => {
                 stats.repos_read += 1;
-                let repo_id = upsert_repo(tx, source_id, &repo, existing.map(|r| r.id))?;
+                let repo_id = upsert_repo(tx, source_id, repo, existing.map(|r| r.id))?;
                 stats.files_changed +=
                     write_files(tx, &mut writer, source_id, repo_id, &repo.location, files)?;
                 let problems = problems.iter().map(|p| (None, None, p));
                 replace_problems(tx, source_id, Some(repo_id), None, problems)?;
             }
         }
-        seen.insert(repo.path);
+        seen.insert(repo.path.clone());
     }
     if complete {
         for (path, row) in &stored {
@@ -238,11 +239,14 @@ fn drop_deferred_indexes(tx: &Transaction<'_>) -> rusqlite::Result<Vec<String>> 
     Ok(create)
 }
 
-/// Every ref that has a definition.
-fn all_refs(tx: &Transaction<'_>) -> rusqlite::Result<HashSet<String>> {
+/// Every ref that has a definition, in a set with room for `more`.
+fn all_refs(tx: &Transaction<'_>, more: usize) -> rusqlite::Result<HashSet<String>> {
+    let mut refs = HashSet::with_capacity(more);
     let mut stmt = tx.prepare("SELECT DISTINCT ref FROM entities")?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    rows.collect()
+    for key in stmt.query_map([], |r| r.get(0))? {
+        refs.insert(key?);
+    }
+    Ok(refs)
 }
 
 struct StoredRepo {
@@ -526,29 +530,18 @@ impl<'t, 'c> Writer<'t, 'c> {
         };
         let mut kept = HashSet::new();
         for read in entities {
-            let (entity, body, hash) = match &read.stored {
-                Some(stored) if stored.location == site.location => (
-                    Cow::Borrowed(&read.entity),
-                    Cow::Borrowed(stored.json.as_str()),
-                    Cow::Borrowed(stored.hash.as_str()),
-                ),
-                _ => {
-                    let entity = located(&read.entity, &site.location);
-                    let form = stored_form(&entity, &site.location)?;
-                    (entity, Cow::Owned(form.json), Cow::Owned(form.hash))
-                }
-            };
-            let key = entity.entity_ref().key();
+            let form = stored_form_of(read, &site.location)?;
+            let key = read.entity.entity_ref().key();
             match stored.get(&key) {
-                Some((_, old)) if *old == hash => {
+                Some((_, old)) if *old == form.hash => {
                     exec(
                         self.tx,
                         "UPDATE entities SET document = ?2, line = ?3 WHERE file_id = ?1 AND ref = ?4",
                         params![site.file_id, read.document as i64, read.line, key],
                     )?;
                 }
-                Some((id, _)) => self.update_entity(*id, &entity, &body, &hash, read)?,
-                None => self.insert_entity(site, &key, &entity, &body, &hash, read)?,
+                Some((id, _)) => self.update_entity(*id, read, &form)?,
+                None => self.insert_entity(site, &key, read, &form)?,
             }
             kept.insert(key);
         }
@@ -564,10 +557,8 @@ impl<'t, 'c> Writer<'t, 'c> {
         &mut self,
         site: &Site,
         key: &str,
-        entity: &Entity,
-        body: &str,
-        hash: &str,
         read: &ReadEntity,
+        form: &StoredForm,
     ) -> Result<(), StoreError> {
         let claimed: bool = match &mut self.known {
             Some(known) => !known.insert(key.to_owned()),
@@ -576,7 +567,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1)")?
                 .query_row([key], |r| r.get(0))?,
         };
-        let row = EntityRow::new(entity, read, hash, body);
+        let row = EntityRow::new(read, form);
         let site_values: [&dyn ToSql; 4] =
             [&site.source_id, &site.repo_id, &site.file_id, &!claimed];
         self.inserts.entity.execute(params_from_iter(
@@ -587,7 +578,7 @@ impl<'t, 'c> Writer<'t, 'c> {
             self.pending.entry(key.to_owned()).or_insert(false);
         } else {
             // The common case: nobody else defines it, so it is shown at once.
-            self.add_derived(id, entity)?;
+            self.add_derived(id, &read.entity, &row.derived)?;
             self.changed
                 .entry(key.to_owned())
                 .or_insert(Change::NEW)
@@ -599,12 +590,10 @@ impl<'t, 'c> Writer<'t, 'c> {
     fn update_entity(
         &mut self,
         id: i64,
-        entity: &Entity,
-        body: &str,
-        hash: &str,
         read: &ReadEntity,
+        form: &StoredForm,
     ) -> Result<(), StoreError> {
-        let row = EntityRow::new(entity, read, hash, body);
+        let row = EntityRow::new(read, form);
         let active: bool =
             self.tx
                 .query_row("SELECT active FROM entities WHERE id = ?1", [id], |r| {
@@ -622,9 +611,9 @@ impl<'t, 'c> Writer<'t, 'c> {
             )?
             .execute(row.values(&id))?;
         if active {
-            self.activate(id, entity)?;
+            self.activate(id, &read.entity, &row.derived)?;
             self.changed
-                .entry(entity.entity_ref().key())
+                .entry(read.entity.entity_ref().key())
                 .or_insert(Change::SHOWN);
         }
         Ok(())
@@ -729,7 +718,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 path: Default::default(),
                 reason: format!("entity {key}: {e}"),
             })?;
-            self.activate(winner.id, &entity)?;
+            self.activate(winner.id, &entity, &Derived::of(&entity))?;
             self.changed.entry(key.to_owned()).or_insert(Change::NEW);
         }
         Ok(())
@@ -769,30 +758,30 @@ impl<'t, 'c> Writer<'t, 'c> {
         Ok(settled)
     }
 
-    fn activate(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
+    fn activate(&mut self, id: i64, entity: &Entity, derived: &Derived) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached("UPDATE entities SET active = 1 WHERE id = ?1")?
             .execute([id])?;
-        self.add_derived(id, entity)
+        self.add_derived(id, entity, derived)
     }
 
     /// Tags, relations and the search row of a shown entity.
-    fn add_derived(&mut self, id: i64, entity: &Entity) -> rusqlite::Result<()> {
+    fn add_derived(&mut self, id: i64, entity: &Entity, derived: &Derived) -> rusqlite::Result<()> {
         let inserts = &mut self.inserts;
         for t in &entity.metadata.tags {
             inserts.tag.execute(params![id, t])?;
         }
-        for r in declared_relations(entity) {
+        for (relation_type, target) in &derived.relations {
             inserts
                 .relation
-                .execute(params![id, r.relation_type.as_str(), r.target.key()])?;
+                .execute(params![id, relation_type, target])?;
         }
         inserts.search.execute(params![
             id,
             entity.metadata.name,
             entity.metadata.title,
             entity.metadata.description,
-            search_text(entity)
+            derived.search
         ])?;
         Ok(())
     }
@@ -811,84 +800,31 @@ impl<'t, 'c> Writer<'t, 'c> {
     }
 }
 
-/// Makes the stored form of an entity read from the file at `location`, so that the write
-/// takes it as it is: callers that validate on other threads than the writer's call this
-/// there.
-pub fn prepare_stored(read: &mut ReadEntity, location: &str) -> Result<(), StoreError> {
-    if let Cow::Owned(entity) = located(&read.entity, location) {
-        read.entity = entity;
-    }
-    read.stored = Some(stored_form(&read.entity, location)?);
-    Ok(())
-}
-
-/// The stored form of an entity whose annotations already name `location`.
-fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError> {
-    let json = serde_json::to_string(entity).map_err(|e| StoreError::Corrupt {
-        path: Default::default(),
-        reason: e.to_string(),
-    })?;
-    let hash = blake3::hash(json.as_bytes()).to_hex().to_string();
-    Ok(StoredForm {
-        location: location.to_owned(),
-        json,
-        hash,
-    })
-}
-
-/// The entity as stored: its location annotations say where it was read. A snapshot's
-/// entities already carry them, so that only entities read from repositories are copied.
-fn located<'e>(entity: &'e Entity, location: &str) -> Cow<'e, Entity> {
-    const KEYS: [&str; 2] = [
-        "backstage.io/managed-by-location",
-        "backstage.io/managed-by-origin-location",
-    ];
-    let annotations = &entity.metadata.annotations;
-    if KEYS
-        .iter()
-        .all(|key| annotations.get(*key).map(String::as_str) == Some(location))
-    {
-        return Cow::Borrowed(entity);
-    }
-    let mut entity = entity.clone();
-    for key in KEYS {
-        entity
-            .metadata
-            .annotations
-            .insert(key.to_owned(), location.to_owned());
-    }
-    Cow::Owned(entity)
-}
-
 /// What an entity's row holds besides where the entity was read, as the INSERT and the
 /// UPDATE of a definition bind it.
 struct EntityRow<'a> {
     entity: &'a Entity,
-    columns: Columns,
-    tags: String,
+    derived: Derived,
+    form: &'a StoredForm,
     document: i64,
     line: u32,
-    hash: &'a str,
-    body: &'a str,
 }
 
 impl<'a> EntityRow<'a> {
-    fn new(entity: &'a Entity, read: &ReadEntity, hash: &'a str, body: &'a str) -> Self {
+    fn new(read: &'a ReadEntity, form: &'a StoredForm) -> Self {
         EntityRow {
-            entity,
-            columns: Columns::of(entity),
-            tags: entity.metadata.tags.join(" "),
+            entity: &read.entity,
+            derived: Derived::of(&read.entity),
+            form,
             document: read.document as i64,
             line: read.line,
-            hash,
-            body,
         }
     }
 
     /// `?1` is `key` (the ref when inserting, the id when updating); `?2` to `?11` describe
     /// the entity (kind to tags); `?12` to `?15` are its document, line, hash and body.
     fn values<'s>(&'s self, key: &'s dyn ToSql) -> [&'s dyn ToSql; 15] {
-        let (entity, columns) = (self.entity, &self.columns);
+        let (entity, derived) = (self.entity, &self.derived);
         [
             key,
             &entity.kind,
@@ -896,71 +832,17 @@ impl<'a> EntityRow<'a> {
             &entity.metadata.name,
             &entity.metadata.title,
             &entity.metadata.description,
-            &columns.spec_type,
-            &columns.lifecycle,
-            &columns.owner,
-            &columns.system,
-            &self.tags,
+            &derived.spec_type,
+            &derived.lifecycle,
+            &derived.owner,
+            &derived.system,
+            &derived.tags,
             &self.document,
             &self.line,
-            &self.hash,
-            &self.body,
+            &self.form.hash,
+            &self.form.json,
         ]
     }
-}
-
-/// The spec fields the catalog filters on, normalised.
-struct Columns {
-    spec_type: Option<String>,
-    lifecycle: Option<String>,
-    owner: Option<String>,
-    system: Option<String>,
-}
-
-impl Columns {
-    fn of(entity: &Entity) -> Columns {
-        let namespace = &entity.metadata.namespace;
-        let reference = |field: &str, kind: &str| {
-            entity
-                .spec_str(field)
-                .and_then(|text| EntityRef::parse(text, Some(kind), namespace).ok())
-                .map(|r| r.key())
-        };
-        Columns {
-            spec_type: entity.spec_str("type").map(str::to_owned),
-            lifecycle: entity.spec_str("lifecycle").map(str::to_owned),
-            owner: reference("owner", "Group"),
-            system: reference("system", "System"),
-        }
-    }
-}
-
-/// What else full-text search should find an entity by.
-fn search_text(entity: &Entity) -> String {
-    let mut text = Vec::new();
-    text.push(entity.kind.as_str());
-    text.push(entity.metadata.namespace.as_str());
-    for field in ["type", "lifecycle", "owner", "system", "domain"] {
-        if let Some(value) = entity.spec_str(field) {
-            text.push(value);
-        }
-    }
-    text.extend(entity.metadata.tags.iter().map(String::as_str));
-    text.extend(
-        entity
-            .metadata
-            .links
-            .iter()
-            .filter_map(|l| l.title.as_deref()),
-    );
-    if let Some(profile) = entity.spec.get("profile") {
-        for key in ["displayName", "email"] {
-            if let Some(value) = profile.get(key).and_then(serde_json::Value::as_str) {
-                text.push(value);
-            }
-        }
-    }
-    text.join(" ")
 }
 
 /// Runs a statement through the statement cache: the same few statements run for every

@@ -1,0 +1,160 @@
+//! What the catalog stores for an entity: its JSON with the location annotations of its
+//! file and the hash that tells whether it changed (which whoever validates an entity can
+//! make on its own thread, see [`prepare_stored`]), and the rows derived from it (filter
+//! columns, relations, search text).
+
+use std::borrow::Cow;
+
+use super::StoreError;
+use crate::descriptor::ReadEntity;
+use crate::model::entity::Entity;
+use crate::model::entity_ref::EntityRef;
+use crate::model::relation::declared_relations;
+
+/// An entity as the catalog stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredForm {
+    /// The file's location the annotations name (e.g. `file:/src/payments/catalog-info.yaml`).
+    pub location: String,
+    /// The entity's JSON.
+    pub json: String,
+    /// BLAKE3 of `json`, in hex.
+    pub hash: String,
+}
+
+/// What the catalog derives from an entity: the columns it filters on, its declared
+/// relations and what else search finds it by. (Made on the writer's thread: made where
+/// the entity is validated, its many small strings cost more to hand over than to make.)
+pub(super) struct Derived {
+    /// `spec.type`.
+    pub(super) spec_type: Option<String>,
+    /// `spec.lifecycle`.
+    pub(super) lifecycle: Option<String>,
+    /// `spec.owner`, as a canonical ref.
+    pub(super) owner: Option<String>,
+    /// `spec.system`, as a canonical ref.
+    pub(super) system: Option<String>,
+    /// Its tags, space-separated.
+    pub(super) tags: String,
+    /// The relations it declares: their type and the target's canonical ref.
+    pub(super) relations: Vec<(&'static str, String)>,
+    /// What else full-text search finds it by.
+    pub(super) search: String,
+}
+
+/// Makes the stored form of an entity read from the file at `location`, so that the write
+/// takes it as it is: callers that validate on other threads than the writer's call this
+/// there.
+pub fn prepare_stored(read: &mut ReadEntity, location: &str) -> Result<(), StoreError> {
+    if let Cow::Owned(entity) = located(&read.entity, location) {
+        read.entity = entity;
+    }
+    read.stored = Some(stored_form(&read.entity, location)?);
+    Ok(())
+}
+
+/// The stored form of `entity` read at `location`: the one made ahead if it was made for
+/// that location, otherwise made now.
+pub(super) fn stored_form_of<'r>(
+    read: &'r ReadEntity,
+    location: &str,
+) -> Result<Cow<'r, StoredForm>, StoreError> {
+    match &read.stored {
+        Some(stored) if stored.location == location => Ok(Cow::Borrowed(stored)),
+        _ => Ok(Cow::Owned(stored_form(
+            &located(&read.entity, location),
+            location,
+        )?)),
+    }
+}
+
+/// The stored form of an entity whose annotations already name `location`.
+fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError> {
+    let json = serde_json::to_string(entity).map_err(|e| StoreError::Corrupt {
+        path: Default::default(),
+        reason: e.to_string(),
+    })?;
+    let hash = blake3::hash(json.as_bytes()).to_hex().to_string();
+    Ok(StoredForm {
+        location: location.to_owned(),
+        json,
+        hash,
+    })
+}
+
+/// The entity as stored: its location annotations say where it was read. A snapshot's
+/// entities already carry them, so that only entities read from repositories are copied.
+fn located<'e>(entity: &'e Entity, location: &str) -> Cow<'e, Entity> {
+    const KEYS: [&str; 2] = [
+        "backstage.io/managed-by-location",
+        "backstage.io/managed-by-origin-location",
+    ];
+    let annotations = &entity.metadata.annotations;
+    if KEYS
+        .iter()
+        .all(|key| annotations.get(*key).map(String::as_str) == Some(location))
+    {
+        return Cow::Borrowed(entity);
+    }
+    let mut entity = entity.clone();
+    for key in KEYS {
+        entity
+            .metadata
+            .annotations
+            .insert(key.to_owned(), location.to_owned());
+    }
+    Cow::Owned(entity)
+}
+
+impl Derived {
+    /// Derives the rows of `entity` (its location annotations do not matter here).
+    pub(super) fn of(entity: &Entity) -> Derived {
+        let namespace = &entity.metadata.namespace;
+        let reference = |field: &str, kind: &str| {
+            entity
+                .spec_str(field)
+                .and_then(|text| EntityRef::parse(text, Some(kind), namespace).ok())
+                .map(|r| r.key())
+        };
+        Derived {
+            spec_type: entity.spec_str("type").map(str::to_owned),
+            lifecycle: entity.spec_str("lifecycle").map(str::to_owned),
+            owner: reference("owner", "Group"),
+            system: reference("system", "System"),
+            tags: entity.metadata.tags.join(" "),
+            relations: declared_relations(entity)
+                .into_iter()
+                .map(|r| (r.relation_type.as_str(), r.target.key()))
+                .collect(),
+            search: search_text(entity),
+        }
+    }
+}
+
+/// What else full-text search should find an entity by.
+fn search_text(entity: &Entity) -> String {
+    let mut text = Vec::new();
+    text.push(entity.kind.as_str());
+    text.push(entity.metadata.namespace.as_str());
+    for field in ["type", "lifecycle", "owner", "system", "domain"] {
+        if let Some(value) = entity.spec_str(field) {
+            text.push(value);
+        }
+    }
+    text.extend(entity.metadata.tags.iter().map(String::as_str));
+    text.extend(
+        entity
+            .metadata
+            .links
+            .iter()
+            .filter_map(|l| l.title.as_deref()),
+    );
+    if let Some(profile) = entity.spec.get("profile") {
+        for key in ["displayName", "email"] {
+            if let Some(value) = profile.get(key).and_then(serde_json::Value::as_str) {
+                text.push(value);
+            }
+        }
+    }
+    text.join(" ")
+}
