@@ -510,24 +510,26 @@ impl Greenroom {
         options: &ImportOptions,
         on_progress: &(dyn Fn(SnapshotProgress) + Sync),
     ) -> Result<ImportReport, Error> {
+        let started = Instant::now();
         on_progress(SnapshotProgress::Reading);
         let snapshot = Snapshot::read_file(path, &Limits::default())?;
         let file = std::fs::canonicalize(path)
             .unwrap_or_else(|_| path.to_owned())
             .display()
             .to_string();
-        self.import_checked(snapshot, ImportInto::Origin { file }, options, on_progress)
+        let into = ImportInto::Origin { file };
+        self.import_checked(snapshot, into, options, on_progress, started)
     }
 
-    /// Imports a snapshot that was read and checked.
+    /// Imports a snapshot that was read and checked (reading started at `started`).
     pub(crate) fn import_checked(
         &mut self,
         snapshot: Snapshot,
         into: ImportInto,
         options: &ImportOptions,
         on_progress: &(dyn Fn(SnapshotProgress) + Sync),
+        started: Instant,
     ) -> Result<ImportReport, Error> {
-        let started = Instant::now();
         on_progress(SnapshotProgress::Verified {
             entities: snapshot.manifest.counts.entities,
             pages: snapshot.manifest.counts.pages,

@@ -211,6 +211,7 @@ impl Greenroom {
                 commit: commit.to_string(),
             });
         }
+        let started = std::time::Instant::now();
         let chosen = newest_snapshot(
             &repo,
             commit,
@@ -227,6 +228,7 @@ impl Greenroom {
                 },
                 options,
                 on_progress,
+                started,
             )
         });
         match result {

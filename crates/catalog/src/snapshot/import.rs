@@ -19,8 +19,8 @@ impl Snapshot {
         self.catalog.repos.par_iter().map(repo_index).collect()
     }
 
-    /// Validates the repositories `size` at a time, in the snapshot's order, and hands each
-    /// chunk to `take` (which returns false to stop), with the stored form of every entity
+    /// Validates the repositories up to `size` at a time, in the snapshot's order, and hands
+    /// each chunk to `take` (which returns false to stop), with the stored form of every entity
     /// made (so that a writer takes them as they are). Validation runs on every core but
     /// one, which is left to the writer taking the chunks: on a machine with few cores, a
     /// writer that shares its core with validation waits for it.
@@ -34,7 +34,12 @@ impl Snapshot {
     ) {
         let mut run = || {
             let (back, returned) = channel();
-            for chunk in self.catalog.repos.chunks(size.max(1)) {
+            // The first chunks are small, so that the writer starts at once.
+            let mut rest = self.catalog.repos.as_slice();
+            let mut next = 1;
+            while !rest.is_empty() {
+                let (chunk, after) = rest.split_at(next.min(rest.len()));
+                (rest, next) = (after, (next * 2).min(size.max(1)));
                 let chunk = chunk
                     .par_iter()
                     .map(|r| ValidatedRepo {
