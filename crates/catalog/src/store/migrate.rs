@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_remote_repos.sql"),
     include_str!("migrations/004_search_buffer.sql"),
     include_str!("migrations/005_inactive_definitions.sql"),
+    include_str!("migrations/006_no_index_of_every_definition.sql"),
 ];
 
 /// The schema version this build writes.

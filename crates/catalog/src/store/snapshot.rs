@@ -586,8 +586,10 @@ fn conflicts_of(
     )?;
     let mut stmt = tx.prepare(
         "SELECT DISTINCT i.ref FROM entities i INDEXED BY entities_inactive WHERE i.active = 0
-            AND EXISTS (SELECT 1 FROM entities e WHERE e.ref = i.ref AND e.source_id = ?1)
-            AND EXISTS (SELECT 1 FROM entities o WHERE o.ref = i.ref AND o.source_id != ?1)
+            AND EXISTS (SELECT 1 FROM entities e
+                         WHERE (e.ref = i.ref AND e.active = 1 OR e.ref = i.ref AND e.active = 0) AND e.source_id = ?1)
+            AND EXISTS (SELECT 1 FROM entities o
+                         WHERE (o.ref = i.ref AND o.active = 1 OR o.ref = i.ref AND o.active = 0) AND o.source_id != ?1)
           ORDER BY i.ref LIMIT ?2",
     )?;
     let conflicts = stmt

@@ -212,12 +212,7 @@ pub(super) fn write_source(
 /// Indexes a bulk write drops and creates again: each takes its entries in random order,
 /// so that row by row they cost a search and often a page split per entity, where a
 /// rebuild sorts once.
-const DEFERRED_INDEXES: [&str; 4] = [
-    "entities_ref",
-    "entities_one_active",
-    "entities_name",
-    "relations_target",
-];
+const DEFERRED_INDEXES: [&str; 3] = ["entities_one_active", "entities_name", "relations_target"];
 
 /// Drops the deferred indexes; returns the statements that create them again (as the
 /// migrations wrote them).
@@ -564,7 +559,10 @@ impl<'t, 'c> Writer<'t, 'c> {
             Some(known) => !known.insert(key.to_owned()),
             None => self
                 .tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1)")?
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM entities WHERE ref = ?1 AND active = 1)
+                         OR EXISTS (SELECT 1 FROM entities WHERE ref = ?1 AND active = 0)",
+                )?
                 .query_row([key], |r| r.get(0))?,
         };
         let row = EntityRow::new(read, form);
@@ -662,7 +660,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                  JOIN sources s ON s.id = e.source_id
                  LEFT JOIN repos r ON r.id = e.repo_id
                  LEFT JOIN files f ON f.id = e.file_id
-                 WHERE e.ref = ?1
+                 WHERE (e.ref = ?1 AND e.active = 1) OR (e.ref = ?1 AND e.active = 0)
                  ORDER BY s.priority DESC, s.id, r.path, f.path, e.document",
             )?;
             let rows = stmt.query_map([key], |r| {
