@@ -63,39 +63,23 @@ impl EntityRef {
         default_kind: Option<&str>,
         default_namespace: &str,
     ) -> Result<Self, RefError> {
-        if text.is_empty() {
-            return Err(RefError::Empty);
-        }
-        let slash = text.find('/');
-        let colon = text.find(':').filter(|&c| slash.is_none_or(|s| c < s));
-        let kind = colon.map(|c| &text[..c]);
-        let after_kind = colon.map_or(0, |c| c + 1);
-        let namespace = slash.map(|s| &text[after_kind..s]);
-        let name = &text[slash.map_or(after_kind, |s| s + 1).max(after_kind)..];
-        if kind == Some("") || namespace == Some("") || name.is_empty() {
-            return Err(RefError::Malformed(text.to_owned()));
-        }
-        let Some(kind) = kind.or(default_kind).filter(|k| !k.is_empty()) else {
-            return Err(RefError::MissingKind(text.to_owned()));
-        };
-        let namespace = namespace.unwrap_or(if default_namespace.is_empty() {
-            DEFAULT_NAMESPACE
-        } else {
-            default_namespace
-        });
+        let (kind, namespace, name) = split(text, default_kind, default_namespace)?;
         Ok(EntityRef::new(kind, namespace, name))
+    }
+
+    /// The canonical key of what [`EntityRef::parse`] would give, made at once.
+    pub fn parse_key(
+        text: &str,
+        default_kind: Option<&str>,
+        default_namespace: &str,
+    ) -> Result<String, RefError> {
+        let (kind, namespace, name) = split(text, default_kind, default_namespace)?;
+        Ok(key_of(kind, namespace, name))
     }
 
     /// The canonical, lower-case form `kind:namespace/name` that identifies the entity.
     pub fn key(&self) -> String {
-        let mut key =
-            String::with_capacity(self.kind.len() + self.namespace.len() + self.name.len() + 2);
-        push_lower(&mut key, &self.kind);
-        key.push(':');
-        push_lower(&mut key, &self.namespace);
-        key.push('/');
-        push_lower(&mut key, &self.name);
-        key
+        key_of(&self.kind, &self.namespace, &self.name)
     }
 
     /// Parses a canonical key (or any full reference) with no defaults.
@@ -118,6 +102,46 @@ impl EntityRef {
         out.push_str(&self.name);
         out
     }
+}
+
+/// The kind, namespace and name `text` names (see [`EntityRef::parse`]).
+fn split<'a>(
+    text: &'a str,
+    default_kind: Option<&'a str>,
+    default_namespace: &'a str,
+) -> Result<(&'a str, &'a str, &'a str), RefError> {
+    if text.is_empty() {
+        return Err(RefError::Empty);
+    }
+    let slash = text.find('/');
+    let colon = text.find(':').filter(|&c| slash.is_none_or(|s| c < s));
+    let kind = colon.map(|c| &text[..c]);
+    let after_kind = colon.map_or(0, |c| c + 1);
+    let namespace = slash.map(|s| &text[after_kind..s]);
+    let name = &text[slash.map_or(after_kind, |s| s + 1).max(after_kind)..];
+    if kind == Some("") || namespace == Some("") || name.is_empty() {
+        return Err(RefError::Malformed(text.to_owned()));
+    }
+    let Some(kind) = kind.or(default_kind).filter(|k| !k.is_empty()) else {
+        return Err(RefError::MissingKind(text.to_owned()));
+    };
+    let namespace = namespace.unwrap_or(if default_namespace.is_empty() {
+        DEFAULT_NAMESPACE
+    } else {
+        default_namespace
+    });
+    Ok((kind, namespace, name))
+}
+
+/// `kind:namespace/name` in lower case.
+fn key_of(kind: &str, namespace: &str, name: &str) -> String {
+    let mut key = String::with_capacity(kind.len() + namespace.len() + name.len() + 2);
+    push_lower(&mut key, kind);
+    key.push(':');
+    push_lower(&mut key, namespace);
+    key.push('/');
+    push_lower(&mut key, name);
+    key
 }
 
 fn push_lower(out: &mut String, part: &str) {
@@ -185,6 +209,11 @@ mod tests {
                 }
                 None => assert!(got.is_err(), "{text:?} should fail, got {got:?}"),
             }
+            assert_eq!(
+                EntityRef::parse_key(text, *kind, ns),
+                got.map(|r| r.key()),
+                "the key of {text:?}"
+            );
         }
     }
 

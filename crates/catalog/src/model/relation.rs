@@ -139,36 +139,49 @@ impl Relation {
 /// The relations an entity's spec declares, from the entity to its targets. References
 /// that do not parse are skipped here; validation reports them.
 pub fn declared_relations(entity: &Entity) -> Vec<Relation> {
-    let Some(kind) = find_kind(&entity.api_version, &entity.kind) else {
-        return Vec::new();
-    };
     let source = entity.entity_ref();
-    let mut relations = Vec::new();
-    for field in kind.fields {
-        let Some(reference) = field.reference else {
-            continue;
-        };
-        let Some(value) = entity.spec.get(field.name) else {
-            continue;
-        };
-        let texts: Vec<&str> = match value {
-            serde_json::Value::String(s) => vec![s.as_str()],
-            serde_json::Value::Array(items) => {
-                items.iter().filter_map(serde_json::Value::as_str).collect()
-            }
-            _ => continue,
-        };
-        for text in texts {
-            if let Ok(target) =
-                EntityRef::parse(text, reference.default_kind, &entity.metadata.namespace)
-            {
-                relations.push(Relation {
-                    source: source.clone(),
-                    relation_type: reference.relation,
-                    target,
-                });
-            }
-        }
-    }
-    relations
+    declared_targets(entity)
+        .filter_map(|(relation_type, text, default_kind)| {
+            let target = EntityRef::parse(text, default_kind, &entity.metadata.namespace).ok()?;
+            Some(Relation {
+                source: source.clone(),
+                relation_type,
+                target,
+            })
+        })
+        .collect()
+}
+
+/// The same as [`declared_relations`], as each relation's type and its target's canonical
+/// key (what the catalog stores; no reference is built).
+pub fn declared_relation_keys(entity: &Entity) -> Vec<(RelationType, String)> {
+    declared_targets(entity)
+        .filter_map(|(relation_type, text, default_kind)| {
+            let key = EntityRef::parse_key(text, default_kind, &entity.metadata.namespace).ok()?;
+            Some((relation_type, key))
+        })
+        .collect()
+}
+
+/// Each reference the spec declares a relation by: the relation, the reference's text and
+/// the kind it implies when the text leaves it out.
+fn declared_targets(
+    entity: &Entity,
+) -> impl Iterator<Item = (RelationType, &str, Option<&'static str>)> {
+    let fields = find_kind(&entity.api_version, &entity.kind).map_or(&[][..], |kind| kind.fields);
+    fields
+        .iter()
+        .filter_map(|field| Some((field.reference?, entity.spec.get(field.name)?)))
+        .flat_map(|(reference, value)| {
+            let texts: Vec<&str> = match value {
+                serde_json::Value::String(s) => vec![s.as_str()],
+                serde_json::Value::Array(items) => {
+                    items.iter().filter_map(serde_json::Value::as_str).collect()
+                }
+                _ => Vec::new(),
+            };
+            texts
+                .into_iter()
+                .map(move |text| (reference.relation, text, reference.default_kind))
+        })
 }

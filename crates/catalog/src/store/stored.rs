@@ -9,7 +9,7 @@ use super::StoreError;
 use crate::descriptor::ReadEntity;
 use crate::model::entity::Entity;
 use crate::model::entity_ref::EntityRef;
-use crate::model::relation::declared_relations;
+use crate::model::relation::declared_relation_keys;
 
 /// An entity as the catalog stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,8 +113,7 @@ impl Derived {
         let reference = |field: &str, kind: &str| {
             entity
                 .spec_str(field)
-                .and_then(|text| EntityRef::parse(text, Some(kind), namespace).ok())
-                .map(|r| r.key())
+                .and_then(|text| EntityRef::parse_key(text, Some(kind), namespace).ok())
         };
         Derived {
             spec_type: entity.spec_str("type").map(str::to_owned),
@@ -122,9 +121,9 @@ impl Derived {
             owner: reference("owner", "Group"),
             system: reference("system", "System"),
             tags: entity.metadata.tags.join(" "),
-            relations: declared_relations(entity)
+            relations: declared_relation_keys(entity)
                 .into_iter()
-                .map(|r| (r.relation_type.as_str(), r.target.key()))
+                .map(|(relation_type, target)| (relation_type.as_str(), target))
                 .collect(),
             search: search_text(entity),
         }
