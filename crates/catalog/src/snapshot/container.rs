@@ -15,6 +15,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use super::content::{CatalogContent, DocsContent, check_relative_path};
+use super::frames::{FrameWriter, decompress_in_parallel};
 use super::manifest::{FORMAT_NAME, FORMAT_VERSION, Manifest, SectionInfo};
 use super::signing::{self, SignatureStatus, SigningKey};
 use super::{Limits, SnapshotError};
@@ -121,42 +122,17 @@ struct Packed {
     raw_size: u64,
 }
 
-/// Compresses what `fill` writes.
+/// Compresses what `fill` writes (see [`FrameWriter`]).
 fn pack(fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<Packed, SnapshotError> {
     let failed = |e: std::io::Error| SnapshotError::corrupt(format!("cannot write a section: {e}"));
-    let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), LEVEL).map_err(failed)?;
-    encoder.include_checksum(true).map_err(failed)?;
-    let mut counted = Counted {
-        inner: encoder,
-        count: 0,
-    };
+    let mut frames = FrameWriter::new(LEVEL).map_err(failed)?;
     {
-        let mut buffered = std::io::BufWriter::with_capacity(128 << 10, &mut counted);
+        let mut buffered = std::io::BufWriter::with_capacity(128 << 10, &mut frames);
         fill(&mut buffered).map_err(failed)?;
         buffered.flush().map_err(failed)?;
     }
-    Ok(Packed {
-        raw_size: counted.count,
-        bytes: counted.inner.finish().map_err(failed)?,
-    })
-}
-
-/// A writer that counts the bytes written through it.
-struct Counted<W> {
-    inner: W,
-    count: u64,
-}
-
-impl<W: Write> Write for Counted<W> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let written = self.inner.write(bytes)?;
-        self.count += written as u64;
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
+    let (bytes, raw_size) = frames.finish().map_err(failed)?;
+    Ok(Packed { bytes, raw_size })
 }
 
 /// Reads fields off the front of the file, reporting truncation with the size expected.
@@ -456,12 +432,16 @@ fn decompress(
             limits.max_section_bytes,
         ));
     }
-    let failed = |e: std::io::Error| {
+    let failed = |e: &dyn std::fmt::Display| {
         SnapshotError::corrupt(format!(
             "section '{}' cannot be decompressed: {e}",
             section.name
         ))
     };
+    if let Some(decoded) = decompress_in_parallel(packed, section.raw_size) {
+        return decoded.map_err(|e| failed(&e));
+    }
+    let failed = |e: std::io::Error| failed(&e);
     let mut decoder = zstd::stream::read::Decoder::with_buffer(packed).map_err(failed)?;
     decoder.window_log_max(WINDOW_LOG_MAX).map_err(failed)?;
     // Grow with the data actually produced, never from the stated size alone.

@@ -15,6 +15,7 @@
 
 mod container;
 mod content;
+mod frames;
 mod import;
 mod manifest;
 mod signing;
