@@ -291,9 +291,7 @@ impl Snapshot {
             match section.name.as_str() {
                 "catalog" => {
                     let raw = decompress(section, packed, limits)?;
-                    snapshot.catalog = serde_json::from_slice(&raw).map_err(|e| {
-                        SnapshotError::corrupt(format!("the catalog section is malformed: {e}"))
-                    })?;
+                    snapshot.catalog = parse_catalog(&raw)?;
                 }
                 "docs" => {
                     let raw = decompress(section, packed, limits)?;
@@ -461,6 +459,44 @@ fn decompress(
     Ok(out)
 }
 
+/// Parses the catalog section.
+fn parse_catalog(raw: &[u8]) -> Result<CatalogContent, SnapshotError> {
+    serde_json::from_slice(raw)
+        .map_err(|e| SnapshotError::corrupt(format!("the catalog section is malformed: {e}")))
+}
+
 fn json_into<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
     serde_json::to_writer(out, value).map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_section_is_parsed_and_refused_when_malformed() {
+        let catalog = parse_catalog(
+            br#"{"repos": [
+                {"path": "/src/a", "name": "a", "source": "Work", "location": "file:/src/a/", "files": []},
+                {"path": "/src/b", "name": "b", "source": "Work", "location": "file:/src/b/", "files": []}
+            ]}"#,
+        )
+        .expect("parsed");
+        let names: Vec<&str> = catalog.repos.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(catalog.problems.is_empty());
+
+        for (bytes, says) in [
+            (&br#"{"repos": [{"path": "/src/a"}]}"#[..], "missing field"),
+            (&br#"{"repos": [{"path": "/src/a", "#[..], "EOF"),
+            (&br#"{"problems": []}"#[..], "missing field `repos`"),
+        ] {
+            let error = parse_catalog(bytes).expect_err("malformed").to_string();
+            assert!(
+                error.contains("the catalog section is malformed"),
+                "{error}"
+            );
+            assert!(error.contains(says), "{error}");
+        }
+    }
 }
