@@ -9,7 +9,7 @@ use super::StoreError;
 use crate::descriptor::ReadEntity;
 use crate::model::entity::Entity;
 use crate::model::entity_ref::EntityRef;
-use crate::model::relation::declared_relation_keys;
+use crate::model::relation::{RelationType, declared_relation_keys};
 
 /// An entity as the catalog stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub(super) struct Derived {
     /// Its tags, space-separated.
     pub(super) tags: String,
     /// The relations it declares: their type and the target's canonical ref.
-    pub(super) relations: Vec<(&'static str, String)>,
+    pub(super) relations: Vec<(RelationType, String)>,
     /// What else full-text search finds it by.
     pub(super) search: String,
 }
@@ -121,10 +121,7 @@ impl Derived {
             owner: reference("owner", "Group"),
             system: reference("system", "System"),
             tags: entity.metadata.tags.join(" "),
-            relations: declared_relation_keys(entity)
-                .into_iter()
-                .map(|(relation_type, target)| (relation_type.as_str(), target))
-                .collect(),
+            relations: declared_relation_keys(entity),
             search: search_text(entity),
         }
     }

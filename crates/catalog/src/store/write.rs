@@ -535,7 +535,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                         params![site.file_id, read.document as i64, read.line, key],
                     )?;
                 }
-                Some((id, _)) => self.update_entity(*id, read, &form)?,
+                Some((id, _)) => self.update_entity(*id, &key, read, &form)?,
                 None => self.insert_entity(site, &key, read, &form)?,
             }
             kept.insert(key);
@@ -588,6 +588,7 @@ impl<'t, 'c> Writer<'t, 'c> {
     fn update_entity(
         &mut self,
         id: i64,
+        key: &str,
         read: &ReadEntity,
         form: &StoredForm,
     ) -> Result<(), StoreError> {
@@ -610,9 +611,7 @@ impl<'t, 'c> Writer<'t, 'c> {
             .execute(row.values(&id))?;
         if active {
             self.activate(id, &read.entity, &row.derived)?;
-            self.changed
-                .entry(read.entity.entity_ref().key())
-                .or_insert(Change::SHOWN);
+            self.changed.entry(key.to_owned()).or_insert(Change::SHOWN);
         }
         Ok(())
     }
@@ -772,7 +771,7 @@ impl<'t, 'c> Writer<'t, 'c> {
         for (relation_type, target) in &derived.relations {
             inserts
                 .relation
-                .execute(params![id, relation_type, target])?;
+                .execute(params![id, relation_type.as_str(), target])?;
         }
         inserts.search.execute(params![
             id,
