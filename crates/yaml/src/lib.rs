@@ -10,10 +10,12 @@
 //! Keeping YAML behind this one crate means the parser underneath (`saphyr-parser` today)
 //! can be swapped without touching the rest of the code base.
 
+mod json;
 mod node;
 mod scalar;
 mod split;
 mod tree;
 
+pub use json::NodeDeserializer;
 pub use node::{Mark, Node, Value};
 pub use tree::{Document, Limits, YamlError, parse_documents, parse_single};

@@ -9,7 +9,7 @@ use greenroom_yaml::{Mark, Node};
 
 use super::{DescriptorFile, FileProblem, ReadEntity};
 use crate::problem::Problem;
-use crate::rules::validate_json_document;
+use crate::rules::validate_document;
 
 /// One entity document of a file, as JSON text.
 #[derive(Debug, Clone, Copy)]
@@ -60,8 +60,8 @@ pub fn read_json_documents(
         hashed.extend_from_slice(&(doc.json.len() as u64).to_le_bytes());
         hashed.extend_from_slice(doc.json.as_bytes());
         let mark = Mark::new(doc.line.max(1), 1);
-        let value: serde_json::Value = match serde_json::from_str(doc.json) {
-            Ok(value) => value,
+        let root = match Node::from_json_str(doc.json, mark) {
+            Ok(root) => root,
             Err(e) => {
                 file.problems.push(FileProblem {
                     document: Some(doc.document),
@@ -75,8 +75,7 @@ pub fn read_json_documents(
                 continue;
             }
         };
-        let root = Node::from_json(&value, mark);
-        let verdict = validate_json_document(&root, value);
+        let verdict = validate_document(&root);
         let entity_ref = verdict.entity.as_ref().map(|e| e.entity_ref().key());
         for problem in verdict.problems {
             let key = (
@@ -173,7 +172,7 @@ mod tests {
 
     #[test]
     fn entities_read_as_json_equal_those_read_as_yaml_numbers_included() {
-        // Built from the parsed JSON itself, an entity must still be the one a node gives,
+        // Read straight from the JSON text, an entity must still be the one a node gives,
         // whose whole floats are integers (as in JavaScript).
         let json = r#"{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"x"},
             "spec":{"type":"service","lifecycle":"production","owner":"team-a","replicas":2.0,"ratio":0.5,"big":18446744073709551615}}"#;

@@ -13,9 +13,9 @@ mod spec;
 mod template;
 
 use greenroom_yaml::{Node, Value};
+use serde::Deserialize;
 
 use crate::model::entity::Entity;
-use crate::model::entity_ref::DEFAULT_NAMESPACE;
 use crate::problem::Problem;
 
 /// The verdict on one document.
@@ -29,31 +29,6 @@ pub struct Verdict {
 
 /// Validates a document (after placeholders were resolved) and builds its entity.
 pub fn validate_document(root: &Node) -> Verdict {
-    validate(root, || root.to_json())
-}
-
-/// The same for a document read as JSON, whose `root` was made from `json`: the entity is
-/// built from `json` itself instead of a copy made back from the node.
-pub fn validate_json_document(root: &Node, json: serde_json::Value) -> Verdict {
-    if has_number_a_node_rewrites(&json) {
-        // A node keeps whole floats as integers (`2.0` is stored as `2`); so does the entity.
-        return validate_document(root);
-    }
-    validate(root, || json)
-}
-
-/// Whether `value` holds a number that a node would turn into another form (a float, or
-/// an integer beyond `i64`).
-fn has_number_a_node_rewrites(value: &serde_json::Value) -> bool {
-    match value {
-        serde_json::Value::Number(n) => !n.is_i64(),
-        serde_json::Value::Array(items) => items.iter().any(has_number_a_node_rewrites),
-        serde_json::Value::Object(map) => map.values().any(has_number_a_node_rewrites),
-        _ => false,
-    }
-}
-
-fn validate(root: &Node, json: impl FnOnce() -> serde_json::Value) -> Verdict {
     let mut findings = Findings::default();
     if let Some(envelope) = envelope::check(root, &mut findings) {
         spec::check(root, &envelope, &mut findings);
@@ -62,7 +37,7 @@ fn validate(root: &Node, json: impl FnOnce() -> serde_json::Value) -> Verdict {
     let entity = if findings.has_errors() {
         None
     } else {
-        build_entity(root, json(), &mut findings)
+        build_entity(root, &mut findings)
     };
     let mut problems = findings.problems;
     problems.sort_by_key(|p| (!p.is_error(), p.line, p.column));
@@ -187,20 +162,10 @@ pub(crate) fn is_unresolved_placeholder(node: &Node) -> bool {
     }
 }
 
-fn build_entity(
-    root: &Node,
-    mut json: serde_json::Value,
-    findings: &mut Findings,
-) -> Option<Entity> {
-    if let Some(metadata) = json
-        .get_mut("metadata")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        metadata
-            .entry("namespace")
-            .or_insert_with(|| DEFAULT_NAMESPACE.into());
-    }
-    match serde_json::from_value::<Entity>(json) {
+/// The entity of a valid document, read from the tree as from its JSON form (a missing
+/// namespace is `default`).
+fn build_entity(root: &Node, findings: &mut Findings) -> Option<Entity> {
+    match Entity::deserialize(root.deserializer::<serde_json::Error>()) {
         Ok(entity) => Some(entity),
         Err(e) => {
             findings.error(
