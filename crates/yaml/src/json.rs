@@ -28,9 +28,10 @@ impl Node {
         Ok(node)
     }
 
-    /// The tree as a serde [`Deserializer`] that gives what deserialising [`Node::to_json`]
-    /// would give, without making that copy.
-    pub fn deserializer<E: de::Error>(&self) -> NodeDeserializer<'_, E> {
+    /// The tree as a serde [`Deserializer`] that gives what deserialising
+    /// [`Node::to_json`] would give, without making that copy: its strings move into
+    /// what is built.
+    pub fn into_deserializer<E: de::Error>(self) -> NodeDeserializer<E> {
         NodeDeserializer {
             node: self,
             error: PhantomData,
@@ -132,13 +133,13 @@ impl<'de> Visitor<'de> for NodeSeed {
 }
 
 /// A [`Node`] read as serde data, as [`Node::to_json`] would give it: keys become strings,
-/// whole floats integers, and `.inf` and `.nan` null. Made by [`Node::deserializer`].
-pub struct NodeDeserializer<'a, E> {
-    node: &'a Node,
+/// whole floats integers, and `.inf` and `.nan` null. Made by [`Node::into_deserializer`].
+pub struct NodeDeserializer<E> {
+    node: Node,
     error: PhantomData<E>,
 }
 
-impl<'de, E: de::Error> IntoDeserializer<'de, E> for NodeDeserializer<'de, E> {
+impl<'de, E: de::Error> IntoDeserializer<'de, E> for NodeDeserializer<E> {
     type Deserializer = Self;
 
     fn into_deserializer(self) -> Self {
@@ -146,33 +147,33 @@ impl<'de, E: de::Error> IntoDeserializer<'de, E> for NodeDeserializer<'de, E> {
     }
 }
 
-impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<'de, E> {
+impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<E> {
     type Error = E;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        match &self.node.value {
+        match self.node.value {
             Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Int(i) => visitor.visit_i64(*i),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Int(i) => visitor.visit_i64(i),
             Value::Float(f) if !f.is_finite() => visitor.visit_unit(),
             // Whole numbers stay integers, as in JavaScript (and `Node::to_json`).
-            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => visitor.visit_i64(*f as i64),
-            Value::Float(f) => visitor.visit_f64(*f),
-            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => visitor.visit_i64(f as i64),
+            Value::Float(f) => visitor.visit_f64(f),
+            Value::String(s) => visitor.visit_string(s),
             Value::Seq(items) => {
-                let mut seq = SeqDeserializer::new(items.iter().map(Node::deserializer::<E>));
+                let mut seq = SeqDeserializer::new(items.into_iter().map(Node::into_deserializer));
                 let value = visitor.visit_seq(&mut seq)?;
                 seq.end()?;
                 Ok(value)
             }
             Value::Map(entries) => {
-                let mut map = MapDeserializer::new(entries.iter().map(|(k, v)| {
+                let mut map = MapDeserializer::new(entries.into_iter().map(|(k, v)| {
                     (
                         KeyDeserializer {
                             key: k,
                             error: PhantomData,
                         },
-                        v.deserializer::<E>(),
+                        v.into_deserializer::<E>(),
                     )
                 }));
                 let value = visitor.visit_map(&mut map)?;
@@ -183,7 +184,7 @@ impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<'de, E> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        match &self.node.value {
+        match self.node.value {
             Value::Null => visitor.visit_none(),
             Value::Float(f) if !f.is_finite() => visitor.visit_none(),
             _ => visitor.visit_some(self),
@@ -198,12 +199,12 @@ impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<'de, E> {
 }
 
 /// A mapping's key, as the string [`Node::key_string`] makes of it.
-struct KeyDeserializer<'a, E> {
-    key: &'a Node,
+struct KeyDeserializer<E> {
+    key: Node,
     error: PhantomData<E>,
 }
 
-impl<'de, E: de::Error> IntoDeserializer<'de, E> for KeyDeserializer<'de, E> {
+impl<'de, E: de::Error> IntoDeserializer<'de, E> for KeyDeserializer<E> {
     type Deserializer = Self;
 
     fn into_deserializer(self) -> Self {
@@ -211,12 +212,12 @@ impl<'de, E: de::Error> IntoDeserializer<'de, E> for KeyDeserializer<'de, E> {
     }
 }
 
-impl<'de, E: de::Error> Deserializer<'de> for KeyDeserializer<'de, E> {
+impl<'de, E: de::Error> Deserializer<'de> for KeyDeserializer<E> {
     type Error = E;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        match &self.key.value {
-            Value::String(s) => visitor.visit_borrowed_str(s),
+        match self.key.value {
+            Value::String(s) => visitor.visit_string(s),
             _ => visitor.visit_string(self.key.key_string()),
         }
     }
@@ -313,12 +314,14 @@ mod tests {
                 ])),
             ),
         ]));
-        let direct = Typed::deserialize(tree.deserializer::<serde_json::Error>()).expect("typed");
+        let direct = Typed::deserialize(tree.clone().into_deserializer::<serde_json::Error>())
+            .expect("typed");
         let via_json: Typed = serde_json::from_value(tree.to_json()).expect("typed");
         assert_eq!(direct, via_json);
         assert_eq!(direct.count, Some(4));
-        let value = serde_json::Value::deserialize(tree.deserializer::<serde_json::Error>())
-            .expect("value");
+        let value =
+            serde_json::Value::deserialize(tree.clone().into_deserializer::<serde_json::Error>())
+                .expect("value");
         assert_eq!(value, tree.to_json());
     }
 
@@ -328,7 +331,7 @@ mod tests {
             node(Value::String("name".into())),
             node(Value::Int(5)),
         )]));
-        let direct = Typed::deserialize(tree.deserializer::<serde_json::Error>())
+        let direct = Typed::deserialize(tree.clone().into_deserializer::<serde_json::Error>())
             .expect_err("a number is not a name");
         let via_json =
             serde_json::from_value::<Typed>(tree.to_json()).expect_err("a number is not a name");

@@ -9,7 +9,7 @@ use greenroom_yaml::{Mark, Node};
 
 use super::{DescriptorFile, FileProblem, ReadEntity};
 use crate::problem::Problem;
-use crate::rules::validate_document;
+use crate::rules::validate_owned_document;
 
 /// One entity document of a file, as JSON text.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +75,7 @@ pub fn read_json_documents(
                 continue;
             }
         };
-        let verdict = validate_document(&root);
+        let verdict = validate_owned_document(root);
         let entity_ref = verdict.entity.as_ref().map(|e| e.entity_ref().key());
         for problem in verdict.problems {
             let key = (

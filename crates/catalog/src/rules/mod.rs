@@ -29,15 +29,28 @@ pub struct Verdict {
 
 /// Validates a document (after placeholders were resolved) and builds its entity.
 pub fn validate_document(root: &Node) -> Verdict {
+    verdict(findings_of(root), || root.clone())
+}
+
+/// The same for a document that is not needed afterwards: the entity takes its strings.
+pub fn validate_owned_document(root: Node) -> Verdict {
+    verdict(findings_of(&root), || root)
+}
+
+fn findings_of(root: &Node) -> Findings {
     let mut findings = Findings::default();
     if let Some(envelope) = envelope::check(root, &mut findings) {
         spec::check(root, &envelope, &mut findings);
     }
     lints::check(root, &mut findings);
+    findings
+}
+
+fn verdict(mut findings: Findings, root: impl FnOnce() -> Node) -> Verdict {
     let entity = if findings.has_errors() {
         None
     } else {
-        build_entity(root, &mut findings)
+        build_entity(root(), &mut findings)
     };
     let mut problems = findings.problems;
     problems.sort_by_key(|p| (!p.is_error(), p.line, p.column));
@@ -164,15 +177,18 @@ pub(crate) fn is_unresolved_placeholder(node: &Node) -> bool {
 
 /// The entity of a valid document, read from the tree as from its JSON form (a missing
 /// namespace is `default`).
-fn build_entity(root: &Node, findings: &mut Findings) -> Option<Entity> {
-    match Entity::deserialize(root.deserializer::<serde_json::Error>()) {
+fn build_entity(root: Node, findings: &mut Findings) -> Option<Entity> {
+    let mark = root.mark;
+    match Entity::deserialize(root.into_deserializer::<serde_json::Error>()) {
         Ok(entity) => Some(entity),
         Err(e) => {
-            findings.error(
-                "invalid-entity",
-                "",
-                root,
-                format!("the document is not a valid entity: {e}"),
+            findings.problems.push(
+                Problem::error(
+                    "invalid-entity",
+                    format!("the document is not a valid entity: {e}"),
+                )
+                .at_field("")
+                .at(mark),
             );
             None
         }
