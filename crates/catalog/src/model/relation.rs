@@ -171,7 +171,7 @@ fn declared_targets(
     let fields = find_kind(&entity.api_version, &entity.kind).map_or(&[][..], |kind| kind.fields);
     fields
         .iter()
-        .filter_map(|field| Some((field.reference?, entity.spec.get(field.name)?)))
+        .filter_map(|field| Some((field.reference?, entity.spec_field(field.name)?)))
         .flat_map(|(reference, value)| {
             let texts: Vec<&str> = match value {
                 serde_json::Value::String(s) => vec![s.as_str()],

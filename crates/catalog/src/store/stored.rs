@@ -145,7 +145,7 @@ fn search_text(entity: &Entity) -> String {
             .iter()
             .filter_map(|l| l.title.as_deref()),
     );
-    if let Some(profile) = entity.spec.get("profile") {
+    if let Some(profile) = entity.spec_field("profile") {
         for key in ["displayName", "email"] {
             if let Some(value) = profile.get(key).and_then(serde_json::Value::as_str) {
                 text.push(value);
