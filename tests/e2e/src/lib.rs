@@ -119,6 +119,9 @@ impl Default for Sandbox {
     }
 }
 
+/// How many times a new WebDriver session is tried.
+const SESSION_ATTEMPTS: u32 = 3;
+
 /// tauri-driver, stopped with SIGTERM on drop so that it stops its WebKitWebDriver too
 /// (SIGKILL would leave that one running, holding its port).
 pub struct Driver {
@@ -170,19 +173,35 @@ impl Driver {
     }
 
     /// Starts the app with command-line arguments (as a double-click on a file does).
+    ///
+    /// A new session is tried again when the driver drops it: right after a large build,
+    /// WebKitWebDriver has been seen to close the first request before the app was up.
     pub async fn session_with_args(&self, app: &Path, args: &[String]) -> Client {
-        self.wait_for_previous_app_to_exit(app).await;
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({ "application": app.display().to_string(), "args": args }),
         );
-        ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a WebDriver session with the app")
+        let mut attempt = 1;
+        loop {
+            self.wait_for_previous_app_to_exit(app).await;
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+            {
+                Ok(client) => return client,
+                Err(e) if attempt < SESSION_ATTEMPTS => {
+                    eprintln!(
+                        "no WebDriver session with the app on attempt {attempt} ({e}); trying again"
+                    );
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("a WebDriver session with the app: {e}"),
+            }
+        }
     }
 }
 
