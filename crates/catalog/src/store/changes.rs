@@ -25,20 +25,30 @@ pub struct ChangeBatch {
     pub sources: Vec<i64>,
 }
 
-pub(super) fn record(tx: &Transaction<'_>, rows: &[(String, String)]) -> rusqlite::Result<()> {
+/// Records a write's change rows (`upsert` or `delete` with a ref, `source` with a source
+/// id): each ref in order, then the sources, or one `reset` in place of the refs when there
+/// are more than [`MAX_ROWS_PER_WRITE`].
+pub(super) fn record(tx: &Transaction<'_>, rows: &[(&str, String)]) -> rusqlite::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let now = now_millis();
-    let entity_rows = rows.iter().filter(|(op, _)| op != "source").count();
+    let entity_rows = rows.iter().filter(|(op, _)| *op != "source").count();
     let mut insert = tx.prepare_cached("INSERT INTO changes (op, ref, at) VALUES (?1, ?2, ?3)")?;
     if entity_rows > MAX_ROWS_PER_WRITE {
         insert.execute(params!["reset", "", now])?;
     }
-    for (op, key) in rows {
-        if op == "source" || entity_rows <= MAX_ROWS_PER_WRITE {
-            insert.execute(params![op, key, now])?;
-        }
+    let mut written: Vec<&(&str, String)> = rows
+        .iter()
+        .filter(|(op, _)| *op == "source" || entity_rows <= MAX_ROWS_PER_WRITE)
+        .collect();
+    // Sorted only here: a large write records none of its refs.
+    written.sort_by_key(|(op, key)| match *op {
+        "source" => (true, "", ""),
+        _ => (false, *op, key.as_str()),
+    });
+    for (op, key) in written {
+        insert.execute(params![op, key, now])?;
     }
     tx.execute(
         "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?1",

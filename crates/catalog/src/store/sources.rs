@@ -240,7 +240,7 @@ impl Catalog {
             return Err(StoreError::NoSuchSource(id.to_string()));
         }
         let mut changed = writer.finish()?.rows;
-        changed.push(("source".to_owned(), id.to_string()));
+        changed.push(("source", id.to_string()));
         super::changes::record(&tx, &changed)?;
         tx.commit()?;
         Ok(())

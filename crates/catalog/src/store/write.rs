@@ -198,7 +198,7 @@ pub(super) fn write_source(
     (stats.added, stats.updated, stats.removed) = (settled.added, settled.updated, settled.removed);
     let mut changed = settled.rows;
     if stats.repos_read > 0 || stats.repos_removed > 0 {
-        changed.push(("source".to_owned(), source_id.to_string()));
+        changed.push(("source", source_id.to_string()));
     }
     super::changes::record(tx, &changed)?;
     exec(
@@ -432,7 +432,8 @@ struct Site {
 
 /// The outcome of a write: change-feed rows and what people would call the changes.
 pub(super) struct Settled {
-    pub rows: Vec<(String, String)>,
+    /// Change-feed rows: `upsert` or `delete` and a ref, in no order.
+    pub rows: Vec<(&'static str, String)>,
     pub added: usize,
     pub updated: usize,
     pub removed: usize,
@@ -749,9 +750,8 @@ impl<'t, 'c> Writer<'t, 'c> {
             }
             settled
                 .rows
-                .push((if shown { "upsert" } else { "delete" }.to_owned(), key));
+                .push((if shown { "upsert" } else { "delete" }, key));
         }
-        settled.rows.sort_unstable();
         Ok(settled)
     }
 
