@@ -168,13 +168,11 @@ impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<E> {
             }
             Value::Map(entries) => {
                 let mut map = MapDeserializer::new(entries.into_iter().map(|(k, v)| {
-                    (
-                        KeyDeserializer {
-                            key: k,
-                            error: PhantomData,
-                        },
-                        v.into_deserializer::<E>(),
-                    )
+                    let key = match k.value {
+                        Value::String(s) => s,
+                        _ => k.key_string(),
+                    };
+                    (key, v.into_deserializer::<E>())
                 }));
                 let value = visitor.visit_map(&mut map)?;
                 map.end()?;
@@ -195,37 +193,6 @@ impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<E> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
         ignored_any
-    }
-}
-
-/// A mapping's key, as the string [`Node::key_string`] makes of it.
-struct KeyDeserializer<E> {
-    key: Node,
-    error: PhantomData<E>,
-}
-
-impl<'de, E: de::Error> IntoDeserializer<'de, E> for KeyDeserializer<E> {
-    type Deserializer = Self;
-
-    fn into_deserializer(self) -> Self {
-        self
-    }
-}
-
-impl<'de, E: de::Error> Deserializer<'de> for KeyDeserializer<E> {
-    type Error = E;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        match self.key.value {
-            Value::String(s) => visitor.visit_string(s),
-            _ => visitor.visit_string(self.key.key_string()),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
-        identifier ignored_any
     }
 }
 
