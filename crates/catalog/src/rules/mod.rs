@@ -12,7 +12,7 @@ mod lints;
 mod spec;
 mod template;
 
-use greenroom_yaml::{Node, Value};
+use greenroom_yaml::{Mark, Node, Value};
 use serde::Deserialize;
 
 use crate::model::entity::Entity;
@@ -72,8 +72,12 @@ pub(crate) struct Findings {
 
 impl Findings {
     fn error(&mut self, code: &str, field: &str, node: &Node, message: impl Into<String>) {
+        self.error_at(code, field, node.mark, message);
+    }
+
+    fn error_at(&mut self, code: &str, field: &str, mark: Mark, message: impl Into<String>) {
         self.problems
-            .push(Problem::error(code, message).at_field(field).at(node.mark));
+            .push(Problem::error(code, message).at_field(field).at(mark));
     }
 
     fn warning(&mut self, code: &str, field: &str, node: &Node, message: impl Into<String>) {
@@ -182,13 +186,11 @@ fn build_entity(root: Node, findings: &mut Findings) -> Option<Entity> {
     match Entity::deserialize(root.into_deserializer::<serde_json::Error>()) {
         Ok(entity) => Some(entity),
         Err(e) => {
-            findings.problems.push(
-                Problem::error(
-                    "invalid-entity",
-                    format!("the document is not a valid entity: {e}"),
-                )
-                .at_field("")
-                .at(mark),
+            findings.error_at(
+                "invalid-entity",
+                "",
+                mark,
+                format!("the document is not a valid entity: {e}"),
             );
             None
         }
