@@ -20,7 +20,7 @@ pub use working_tree::{WorkingTree, glob_matcher};
 
 use crate::model::entity::Entity;
 use crate::problem::Problem;
-use crate::rules::validate_document;
+use crate::rules::validate_owned_document;
 
 /// Largest descriptor file read (real ones are a few kilobytes).
 pub const MAX_DESCRIPTOR_BYTES: u64 = 10 * 1024 * 1024;
@@ -133,12 +133,15 @@ pub fn parse_descriptor(files: &dyn RepoFiles, path: &str, bytes: &[u8]) -> Desc
             hasher.update(dependency.as_bytes());
             hasher.update(content);
         }
-        let verdict = validate_document(&root);
+        // What the document says it is, for its problems if it does not become an entity;
+        // taken before validation, which moves the tree's strings into the entity.
+        let declared = declared_ref(&root);
+        let verdict = validate_owned_document(root);
         let entity_ref = verdict
             .entity
             .as_ref()
             .map(|e| e.entity_ref().key())
-            .or_else(|| declared_ref(&root));
+            .or(declared);
         let blocking = resolution.problems.iter().any(Problem::is_error);
         for problem in resolution.problems.into_iter().chain(verdict.problems) {
             file.problems.push(FileProblem {
