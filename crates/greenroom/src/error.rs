@@ -87,7 +87,9 @@ impl Error {
             Error::Store(StoreError::NewerSchema { .. }) => ErrorCode::NewerCatalog,
             Error::Store(StoreError::Corrupt { .. }) => ErrorCode::CorruptCatalog,
             Error::Store(StoreError::NoSuchSource(_)) => ErrorCode::NotFound,
-            Error::Store(StoreError::DuplicateSource(_)) => ErrorCode::InvalidInput,
+            Error::Store(StoreError::DuplicateSource(_) | StoreError::Refused) => {
+                ErrorCode::InvalidInput
+            }
             Error::Store(StoreError::Sqlite(_)) => ErrorCode::Internal,
             Error::Scan(_) => ErrorCode::Unreachable,
             Error::NotFound { .. } => ErrorCode::NotFound,

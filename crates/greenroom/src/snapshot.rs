@@ -4,7 +4,8 @@
 //!
 //! A snapshot is untrusted input: it is checked completely (structure, checksums,
 //! signature, sizes, every entity validated, docs paths and HTML) before anything is
-//! written, and then written in one transaction; docs files go to a new folder of the
+//! kept. The catalog section is parsed and checked as it is written, in one transaction
+//! that commits only once all of it checked out; docs files go to a new folder of the
 //! docs cache that the catalog only points at once the transaction committed.
 
 use std::borrow::Borrow;
@@ -13,11 +14,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use greenroom_catalog::snapshot::{
-    Counts, Limits, Manifest, Origin, SignatureInfo, SignatureStatus, SigningKey, Snapshot,
-    SnapshotError, ValidatedRepo, parse_public_key, write_snapshot,
+    CatalogSection, Counts, Limits, Manifest, Origin, SignatureInfo, SignatureStatus, SigningKey,
+    Snapshot, SnapshotError, ValidatedRepo, parse_public_key, write_snapshot,
 };
 use greenroom_catalog::store::{
-    EntityLocation, NewSource, RepoContent, RepoIndex, SnapshotWrite, SourceKind, SourceRecord,
+    EntityLocation, NewSource, RepoContent, RepoIndex, SnapshotPart, SnapshotWrite, SourceKind,
+    SourceRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -503,7 +505,7 @@ impl Greenroom {
     }
 
     /// Imports a snapshot file as its own source; a newer snapshot of the same origin
-    /// replaces the previous one. Nothing is written unless the whole file checks out.
+    /// replaces the previous one. Nothing is kept unless the whole file checks out.
     pub fn import_snapshot(
         &mut self,
         path: &Path,
@@ -512,19 +514,21 @@ impl Greenroom {
     ) -> Result<ImportReport, Error> {
         let started = Instant::now();
         on_progress(SnapshotProgress::Reading);
-        let snapshot = Snapshot::read_file(path, &Limits::default())?;
+        let (snapshot, catalog) = Snapshot::read_file_unparsed(path, &Limits::default())?;
         let file = std::fs::canonicalize(path)
             .unwrap_or_else(|_| path.to_owned())
             .display()
             .to_string();
         let into = ImportInto::Origin { file };
-        self.import_checked(snapshot, into, options, on_progress, started)
+        self.import_checked(snapshot, catalog, into, options, on_progress, started)
     }
 
-    /// Imports a snapshot that was read and checked (reading started at `started`).
+    /// Imports a snapshot that was read and checked but for its catalog section, which is
+    /// checked as it is written (reading started at `started`).
     pub(crate) fn import_checked(
         &mut self,
         snapshot: Snapshot,
+        catalog: CatalogSection,
         into: ImportInto,
         options: &ImportOptions,
         on_progress: &(dyn Fn(SnapshotProgress) + Sync),
@@ -649,20 +653,31 @@ impl Greenroom {
         };
         let name = source_name(&origin, snapshot.manifest.created_at);
         on_progress(SnapshotProgress::Writing);
-        // Every entity is validated as if read from a repository, a chunk of repositories at
-        // a time on the other cores while the writer takes the chunk before. It is all one
-        // transaction: nothing shows, and nothing is kept on an error, until all of it is in.
+        // The catalog section is parsed and every entity validated as if read from a
+        // repository, a chunk of repositories at a time on the other cores while the writer
+        // takes the chunk before. It is all one transaction: nothing shows, and nothing is kept
+        // on an error (also one found late in the section), until all of it is in.
         let valid = AtomicUsize::new(0);
+        let mut refused = None;
         let written = std::thread::scope(|scope| {
             let (send, receive) = std::sync::mpsc::sync_channel(2);
-            let snapshot = &snapshot;
-            let valid = &valid;
+            let (catalog, valid, refused) = (&catalog, &valid, &mut refused);
             scope.spawn(move || {
-                snapshot.validate_chunks(VALIDATION_CHUNK, |chunk| {
+                let chunks = send.clone();
+                let ended = catalog.validate_chunks(VALIDATION_CHUNK, move |chunk| {
                     valid.fetch_add(entities_in(&chunk), Ordering::Relaxed);
                     // An error means the writer stopped on an error.
-                    send.send(chunk).is_ok()
+                    chunks.send(SnapshotPart::Repos(chunk)).is_ok()
                 });
+                let last = match ended {
+                    Ok(Some(problems)) => SnapshotPart::End(problems),
+                    Ok(None) => return,
+                    Err(e) => {
+                        *refused = Some(e);
+                        SnapshotPart::Refused
+                    }
+                };
+                let _ = send.send(last);
             });
             self.catalog.write_snapshot_source(SnapshotWrite {
                 existing,
@@ -675,9 +690,8 @@ impl Greenroom {
                     settings: serde_json::to_value(&settings).unwrap_or_default(),
                     priority: options.priority.unwrap_or(SNAPSHOT_PRIORITY),
                 },
-                repos: receive.into_iter().flatten(),
+                parts: receive,
                 entities: snapshot.manifest.counts.entities,
-                problems: snapshot.catalog.problems.clone(),
                 sites,
             })
         });
@@ -693,7 +707,8 @@ impl Greenroom {
                 if let Some(staged) = staged {
                     staged.discard();
                 }
-                return Err(e.into());
+                // Why the snapshot was refused says more than that the write stopped.
+                return Err(refused.map_or_else(|| e.into(), Error::from));
             }
         };
         // The catalog now points at the new docs; the previous folder can go.

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use git2::{Direction, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository, Signature};
-use greenroom_catalog::snapshot::{Limits, Snapshot};
+use greenroom_catalog::snapshot::{CatalogSection, Limits, Snapshot};
 use greenroom_catalog::store::{NewSource, SourceKind, SourceRecord};
 use serde::{Deserialize, Serialize};
 
@@ -217,11 +217,12 @@ impl Greenroom {
             commit,
             settings.origin.as_ref().map(|o| o.id.as_str()),
         );
-        let result = chosen.and_then(|snapshot| {
+        let result = chosen.and_then(|(snapshot, catalog)| {
             subscription.commit = Some(commit.to_string());
             subscription.error = None;
             self.import_checked(
                 snapshot,
+                catalog,
                 ImportInto::Subscription {
                     id: source_id,
                     state: subscription.clone(),
@@ -606,20 +607,21 @@ fn fetch_subscription(
 }
 
 /// The newest snapshot (by creation time) among the `.greenroom` files at the root of the
-/// commit's tree, of `origin` when given. Every candidate is read and checked; a damaged
-/// one is an error rather than skipped, so the subscriber hears about it.
+/// commit's tree, of `origin` when given, with its catalog section still to parse. Every
+/// candidate is read and checked (but for its catalog's content, which the import checks);
+/// a damaged one is an error rather than skipped, so the subscriber hears about it.
 fn newest_snapshot(
     repo: &Repository,
     commit: Oid,
     origin: Option<&str>,
-) -> Result<Snapshot, Error> {
+) -> Result<(Snapshot, CatalogSection), Error> {
     let failed = |e: git2::Error| git_error("cannot read the fetched commit", &e);
     let tree = repo
         .find_commit(commit)
         .and_then(|c| c.tree())
         .map_err(failed)?;
     let limits = Limits::default();
-    let mut best: Option<Snapshot> = None;
+    let mut best: Option<(Snapshot, CatalogSection)> = None;
     let mut seen = 0;
     for entry in tree.iter() {
         let Ok(name) = entry.name() else { continue };
@@ -636,7 +638,7 @@ fn newest_snapshot(
             )));
         }
         let blob = repo.find_blob(entry.id()).map_err(failed)?;
-        let snapshot = Snapshot::read(blob.content(), &limits)
+        let (snapshot, catalog) = Snapshot::read_unparsed(blob.content(), &limits)
             .map_err(|e| Error::Invalid(format!("{name}: {e}")))?;
         if origin.is_some_and(|o| o != snapshot.manifest.origin.id) {
             continue;
@@ -644,9 +646,9 @@ fn newest_snapshot(
         seen += 1;
         if best
             .as_ref()
-            .is_none_or(|b| snapshot.manifest.created_at > b.manifest.created_at)
+            .is_none_or(|(b, _)| snapshot.manifest.created_at > b.manifest.created_at)
         {
-            best = Some(snapshot);
+            best = Some((snapshot, catalog));
         }
     }
     best.ok_or_else(|| {

@@ -18,6 +18,7 @@ use super::content::{CatalogContent, DocsContent, check_relative_path};
 use super::frames::{FrameWriter, decompress_in_parallel};
 use super::manifest::{FORMAT_NAME, FORMAT_VERSION, Manifest, SectionInfo};
 use super::signing::{self, SignatureStatus, SigningKey};
+use super::stream::CatalogSection;
 use super::{Limits, SnapshotError};
 
 /// The first bytes of every snapshot (PNG-style: a high byte, the name, CR LF, EOF, LF), so
@@ -164,32 +165,33 @@ impl<'a> Cursor<'a> {
 impl Snapshot {
     /// Reads and checks a snapshot file.
     pub fn read_file(path: &Path, limits: &Limits) -> Result<Snapshot, SnapshotError> {
-        let io = |e: std::io::Error| SnapshotError::Io {
-            path: path.display().to_string(),
-            reason: match e.kind() {
-                std::io::ErrorKind::NotFound => "does not exist".to_owned(),
-                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-                _ => e.to_string(),
-            },
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let size = file.metadata().map_err(io)?.len();
-        if size > limits.max_file_bytes {
-            return Err(SnapshotError::too_large(
-                "the file",
-                size,
-                limits.max_file_bytes,
-            ));
-        }
-        let mut bytes = Vec::with_capacity(size as usize);
-        file.take(limits.max_file_bytes + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        Snapshot::read(&bytes, limits)
+        Snapshot::read(&read_bytes(path, limits)?, limits)
+    }
+
+    /// Reads and checks a snapshot file, all but its catalog section: see
+    /// [`Snapshot::read_unparsed`].
+    pub fn read_file_unparsed(
+        path: &Path,
+        limits: &Limits,
+    ) -> Result<(Snapshot, CatalogSection), SnapshotError> {
+        Snapshot::read_unparsed(&read_bytes(path, limits)?, limits)
     }
 
     /// Checks a snapshot held in memory.
     pub fn read(bytes: &[u8], limits: &Limits) -> Result<Snapshot, SnapshotError> {
+        let (mut snapshot, catalog) = Snapshot::read_unparsed(bytes, limits)?;
+        snapshot.catalog = catalog.parse()?;
+        Ok(snapshot)
+    }
+
+    /// Checks a snapshot held in memory, all but the content of its catalog section, which
+    /// is returned matching its checksum but unparsed (the snapshot's `catalog` is empty):
+    /// an import parses it as it goes with [`CatalogSection::validate_chunks`], which makes
+    /// the remaining checks.
+    pub fn read_unparsed(
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<(Snapshot, CatalogSection), SnapshotError> {
         if bytes.len() as u64 > limits.max_file_bytes {
             return Err(SnapshotError::too_large(
                 "the file",
@@ -272,6 +274,7 @@ impl Snapshot {
             assets: Vec::new(),
             file_size: bytes.len() as u64,
         };
+        let mut catalog = None;
         let mut seen = Vec::new();
         for section in &manifest.sections {
             let packed = cursor.take(section.size)?;
@@ -291,7 +294,7 @@ impl Snapshot {
             match section.name.as_str() {
                 "catalog" => {
                     let raw = decompress(section, packed, limits)?;
-                    snapshot.catalog = parse_catalog(&raw)?;
+                    catalog = Some(CatalogSection::new(raw, manifest.counts.clone(), *limits));
                 }
                 "docs" => {
                     let raw = decompress(section, packed, limits)?;
@@ -304,24 +307,15 @@ impl Snapshot {
                 _ => {}
             }
         }
-        if !seen.iter().any(|s| s == "catalog") {
-            return Err(SnapshotError::corrupt("it has no catalog section"));
-        }
-        snapshot.check_content(limits)?;
-        Ok(snapshot)
+        let catalog = catalog.ok_or_else(|| SnapshotError::corrupt("it has no catalog section"))?;
+        snapshot.check_docs(limits)?;
+        Ok((snapshot, catalog))
     }
 
-    /// Checks counts against the manifest, limits, and every path and asset range.
-    fn check_content(&self, limits: &Limits) -> Result<(), SnapshotError> {
-        let (files, entities, relations, problems) = self.catalog.count(limits)?;
+    /// Checks the docs' counts against the manifest and limits, and every path and asset
+    /// range.
+    fn check_docs(&self, limits: &Limits) -> Result<(), SnapshotError> {
         let counts = &self.manifest.counts;
-        let mismatch = |what: &str, found: usize, stated: usize| {
-            (found != stated).then(|| {
-                SnapshotError::corrupt(format!(
-                    "it holds {found} {what} but its manifest says {stated}"
-                ))
-            })
-        };
         let (sites, pages, assets) = match &self.docs {
             Some(docs) => (
                 docs.sites.len(),
@@ -330,63 +324,22 @@ impl Snapshot {
             ),
             None => (0, 0, 0),
         };
-        if let Some(found) = [
-            mismatch("repositories", self.catalog.repos.len(), counts.repos),
-            mismatch("files", files, counts.files),
-            mismatch("entities", entities, counts.entities),
-            mismatch("relations", relations, counts.relations),
-            mismatch("problems", problems, counts.problems),
-            mismatch("docs sites", sites, counts.doc_sites),
-            mismatch("docs pages", pages, counts.pages),
-            mismatch("docs assets", assets, counts.assets),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        {
-            return Err(found);
-        }
-        for (what, n) in [
-            ("docs sites", sites),
-            ("docs pages", pages),
-            ("docs assets", assets),
+        for (what, found, stated) in [
+            ("docs sites", sites, counts.doc_sites),
+            ("docs pages", pages, counts.pages),
+            ("docs assets", assets, counts.assets),
         ] {
-            if n > limits.max_items {
-                return Err(SnapshotError::too_large(
-                    format!("the number of {what}"),
-                    n as u64,
-                    limits.max_items as u64,
-                ));
-            }
-        }
-        let mut repo_paths = std::collections::HashSet::new();
-        for repo in &self.catalog.repos {
-            if !repo_paths.insert(repo.path.as_str()) {
+            if found != stated {
                 return Err(SnapshotError::corrupt(format!(
-                    "the repository '{}' appears twice",
-                    repo.path.escape_debug()
+                    "it holds {found} {what} but its manifest says {stated}"
                 )));
             }
-            let mut file_paths = std::collections::HashSet::new();
-            for file in &repo.files {
-                check_relative_path(&file.path)?;
-                if !file_paths.insert(file.path.as_str()) {
-                    return Err(SnapshotError::corrupt(format!(
-                        "the file '{}' of '{}' appears twice",
-                        file.path.escape_debug(),
-                        repo.path.escape_debug()
-                    )));
-                }
-                for entity in &file.entities {
-                    let size = entity.entity.get().len();
-                    if size > limits.max_entity_bytes {
-                        return Err(SnapshotError::too_large(
-                            format!("an entity of {}/{}", repo.name, file.path),
-                            size as u64,
-                            limits.max_entity_bytes as u64,
-                        ));
-                    }
-                }
+            if found > limits.max_items {
+                return Err(SnapshotError::too_large(
+                    format!("the number of {what}"),
+                    found as u64,
+                    limits.max_items as u64,
+                ));
             }
         }
         if let Some(docs) = &self.docs {
@@ -408,6 +361,32 @@ impl Snapshot {
         }
         Ok(())
     }
+}
+
+/// The bytes of a snapshot file, refusing one larger than the limit.
+fn read_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, SnapshotError> {
+    let io = |e: std::io::Error| SnapshotError::Io {
+        path: path.display().to_string(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => e.to_string(),
+        },
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > limits.max_file_bytes {
+        return Err(SnapshotError::too_large(
+            "the file",
+            size,
+            limits.max_file_bytes,
+        ));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    Ok(bytes)
 }
 
 /// Decompresses a section whose checksum matched, refusing one that claims or produces
@@ -459,44 +438,6 @@ fn decompress(
     Ok(out)
 }
 
-/// Parses the catalog section.
-fn parse_catalog(raw: &[u8]) -> Result<CatalogContent, SnapshotError> {
-    serde_json::from_slice(raw)
-        .map_err(|e| SnapshotError::corrupt(format!("the catalog section is malformed: {e}")))
-}
-
 fn json_into<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
     serde_json::to_writer(out, value).map_err(std::io::Error::other)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_catalog_section_is_parsed_and_refused_when_malformed() {
-        let catalog = parse_catalog(
-            br#"{"repos": [
-                {"path": "/src/a", "name": "a", "source": "Work", "location": "file:/src/a/", "files": []},
-                {"path": "/src/b", "name": "b", "source": "Work", "location": "file:/src/b/", "files": []}
-            ]}"#,
-        )
-        .expect("parsed");
-        let names: Vec<&str> = catalog.repos.iter().map(|r| r.name.as_str()).collect();
-        assert_eq!(names, ["a", "b"]);
-        assert!(catalog.problems.is_empty());
-
-        for (bytes, says) in [
-            (&br#"{"repos": [{"path": "/src/a"}]}"#[..], "missing field"),
-            (&br#"{"repos": [{"path": "/src/a", "#[..], "EOF"),
-            (&br#"{"problems": []}"#[..], "missing field `repos`"),
-        ] {
-            let error = parse_catalog(bytes).expect_err("malformed").to_string();
-            assert!(
-                error.contains("the catalog section is malformed"),
-                "{error}"
-            );
-            assert!(error.contains(says), "{error}");
-        }
-    }
 }

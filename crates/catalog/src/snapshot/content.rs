@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{Limits, SnapshotError};
+use std::collections::HashSet;
+
+use super::{Counts, Limits, SnapshotError};
 use crate::descriptor::FileProblem;
 use crate::problem::Problem;
 
@@ -159,48 +161,113 @@ pub fn check_relative_path(path: &str) -> Result<(), SnapshotError> {
     Ok(())
 }
 
-impl CatalogContent {
-    /// Counts what it holds (as the manifest states it), refusing more than `limits` allow.
-    pub(crate) fn count(
-        &self,
-        limits: &Limits,
-    ) -> Result<(usize, usize, usize, usize), SnapshotError> {
-        let (mut files, mut entities, mut relations, mut problems) =
-            (0usize, 0usize, 0usize, self.problems.len());
-        for repo in &self.repos {
-            files += repo.files.len();
-            problems += repo.problems.len();
-            for file in &repo.files {
-                entities += file.entities.len();
-                problems += file.problems.len();
-                relations += file
-                    .entities
-                    .iter()
-                    .map(|e| e.relations.len())
-                    .sum::<usize>();
+/// Checks a catalog section's repositories one by one as they are read, and what they add
+/// up to: no repository or file twice, paths that stay inside their folder, no entity over
+/// its size limit, and counts within [`Limits`] (checked as they grow, so that a hostile file
+/// is refused before it fills memory) and equal to the manifest's.
+pub(crate) struct CatalogTally<'l> {
+    limits: &'l Limits,
+    repo_paths: HashSet<String>,
+    repos: usize,
+    files: usize,
+    entities: usize,
+    relations: usize,
+    problems: usize,
+}
+
+impl<'l> CatalogTally<'l> {
+    pub(crate) fn new(limits: &'l Limits) -> Self {
+        CatalogTally {
+            limits,
+            repo_paths: HashSet::new(),
+            repos: 0,
+            files: 0,
+            entities: 0,
+            relations: 0,
+            problems: 0,
+        }
+    }
+
+    /// Checks one repository and counts what it holds.
+    pub(crate) fn repo(&mut self, repo: &SnapshotRepo) -> Result<(), SnapshotError> {
+        if !self.repo_paths.insert(repo.path.clone()) {
+            return Err(SnapshotError::corrupt(format!(
+                "the repository '{}' appears twice",
+                repo.path.escape_debug()
+            )));
+        }
+        let mut file_paths = HashSet::with_capacity(repo.files.len());
+        for file in &repo.files {
+            check_relative_path(&file.path)?;
+            if !file_paths.insert(file.path.as_str()) {
+                return Err(SnapshotError::corrupt(format!(
+                    "the file '{}' of '{}' appears twice",
+                    file.path.escape_debug(),
+                    repo.path.escape_debug()
+                )));
+            }
+            for entity in &file.entities {
+                let size = entity.entity.get().len();
+                if size > self.limits.max_entity_bytes {
+                    return Err(SnapshotError::too_large(
+                        format!("an entity of {}/{}", repo.name, file.path),
+                        size as u64,
+                        self.limits.max_entity_bytes as u64,
+                    ));
+                }
+                self.relations += entity.relations.len();
+            }
+            self.entities += file.entities.len();
+            self.problems += file.problems.len();
+        }
+        self.repos += 1;
+        self.files += repo.files.len();
+        self.problems += repo.problems.len();
+        self.within_limits()
+    }
+
+    /// Adds the source-wide problems, and compares the totals with the manifest's `counts`.
+    pub(crate) fn finish(mut self, problems: usize, counts: &Counts) -> Result<(), SnapshotError> {
+        self.problems += problems;
+        self.within_limits()?;
+        for (what, found, stated) in [
+            ("repositories", self.repos, counts.repos),
+            ("files", self.files, counts.files),
+            ("entities", self.entities, counts.entities),
+            ("relations", self.relations, counts.relations),
+            ("problems", self.problems, counts.problems),
+        ] {
+            if found != stated {
+                return Err(SnapshotError::corrupt(format!(
+                    "it holds {found} {what} but its manifest says {stated}"
+                )));
             }
         }
-        if entities > limits.max_entities {
+        Ok(())
+    }
+
+    fn within_limits(&self) -> Result<(), SnapshotError> {
+        if self.entities > self.limits.max_entities {
             return Err(SnapshotError::too_large(
                 "the number of entities",
-                entities as u64,
-                limits.max_entities as u64,
+                self.entities as u64,
+                self.limits.max_entities as u64,
             ));
         }
         for (what, n) in [
-            ("the number of repositories", self.repos.len()),
-            ("the number of files", files),
-            ("the number of problems", problems),
-            ("the number of relations", relations),
+            ("the number of repositories", self.repos),
+            ("the number of files", self.files),
+            ("the number of problems", self.problems),
+            ("the number of relations", self.relations),
         ] {
-            if n > limits.max_items {
+            if n > self.limits.max_items {
                 return Err(SnapshotError::too_large(
                     what,
                     n as u64,
-                    limits.max_items as u64,
+                    self.limits.max_items as u64,
                 ));
             }
         }
-        Ok((files, entities, relations, problems))
+        Ok(())
     }
 }

@@ -6,9 +6,10 @@ use std::sync::mpsc::{Sender, channel};
 
 use rayon::prelude::*;
 
-use super::Snapshot;
 use super::content::SnapshotRepo;
+use super::{CatalogSection, Snapshot, SnapshotError};
 use crate::descriptor::{JsonDocument, read_json_documents};
+use crate::problem::Problem;
 use crate::store::{RepoContent, RepoIndex, prepare_stored};
 
 impl Snapshot {
@@ -17,54 +18,6 @@ impl Snapshot {
     /// repository is read.
     pub fn repo_indexes(&self) -> Vec<RepoIndex> {
         self.catalog.repos.par_iter().map(repo_index).collect()
-    }
-
-    /// Validates the repositories up to `size` at a time, in the snapshot's order, and hands
-    /// each chunk to `take` (which returns false to stop), with the stored form of every entity
-    /// made (so that a writer takes them as they are). Validation runs on every core but
-    /// one, which is left to the writer taking the chunks: on a machine with few cores, a
-    /// writer that shares its core with validation waits for it.
-    ///
-    /// Returns once every repository handed out was dropped: each comes back to be freed
-    /// here (see [`ValidatedRepo`]).
-    pub fn validate_chunks(
-        &self,
-        size: usize,
-        mut take: impl FnMut(Vec<ValidatedRepo>) -> bool + Send,
-    ) {
-        let mut run = || {
-            let (back, returned) = channel();
-            // The first chunks are small, so that the writer starts at once.
-            let mut rest = self.catalog.repos.as_slice();
-            let mut next = 1;
-            while !rest.is_empty() {
-                let (chunk, after) = rest.split_at(next.min(rest.len()));
-                (rest, next) = (after, (next * 2).min(size.max(1)));
-                let chunk = chunk
-                    .par_iter()
-                    .map(|r| ValidatedRepo {
-                        repo: Some(stored(repo_index(r))),
-                        back: back.clone(),
-                    })
-                    .collect();
-                if !take(chunk) {
-                    break;
-                }
-                returned.try_iter().for_each(drop);
-            }
-            drop(back);
-            returned.into_iter().for_each(drop);
-        };
-        let threads =
-            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
-        match rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("validate-{i}"))
-            .build()
-        {
-            Ok(pool) => pool.install(run),
-            Err(_) => run(),
-        }
     }
 
     /// How many entities pass validation, and the errors of those that do not (for
@@ -94,6 +47,69 @@ impl Snapshot {
             }
         }
         (valid, errors)
+    }
+}
+
+impl CatalogSection {
+    /// Parses the section and validates its repositories up to `size` at a time, in the
+    /// snapshot's order, and hands each chunk to `take` (which returns false to stop), with
+    /// the stored form of every entity made (so that a writer takes them as they are).
+    /// Parsing and validation run on every core but one, which is left to the writer taking
+    /// the chunks: on a machine with few cores, a writer that shares its core with
+    /// validation waits for it.
+    ///
+    /// Returns as [`CatalogSection::stream`] does: the source-wide problems once the whole
+    /// section checked out, `None` if `take` stopped, or why the section is refused, which
+    /// may come after chunks were handed out (a writer must then drop what it took). Returns
+    /// once every repository handed out was dropped: each comes back to be freed here (see
+    /// [`ValidatedRepo`]).
+    pub fn validate_chunks(
+        &self,
+        size: usize,
+        mut take: impl FnMut(Vec<ValidatedRepo>) -> bool + Send,
+    ) -> Result<Option<Vec<Problem>>, SnapshotError> {
+        let mut run = || {
+            let (back, returned) = channel();
+            let mut pending = Vec::new();
+            // The first chunks are small, so that the writer starts at once.
+            let mut next = 1;
+            let mut hand_out = |pending: &mut Vec<SnapshotRepo>| {
+                let chunk = std::mem::take(pending)
+                    .into_par_iter()
+                    .map(|r| ValidatedRepo {
+                        repo: Some(stored(repo_index(&r))),
+                        back: back.clone(),
+                    })
+                    .collect();
+                let going = take(chunk);
+                returned.try_iter().for_each(drop);
+                going
+            };
+            let mut streamed = self.stream(|repo| {
+                pending.push(repo);
+                if pending.len() < next {
+                    return true;
+                }
+                next = (next * 2).min(size.max(1));
+                hand_out(&mut pending)
+            });
+            if matches!(streamed, Ok(Some(_))) && !pending.is_empty() && !hand_out(&mut pending) {
+                streamed = Ok(None);
+            }
+            drop(back);
+            returned.into_iter().for_each(drop);
+            streamed
+        };
+        let threads =
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("validate-{i}"))
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        }
     }
 }
 

@@ -12,6 +12,12 @@
 //! signature, each section's checksum before it is decompressed, decompressed sizes
 //! (no bombs), counts against the manifest, and repository-relative paths. Entities are then
 //! validated as if read from a repository by [`Snapshot::repo_indexes`].
+//!
+//! An import does not wait for the whole catalog section to be parsed:
+//! [`Snapshot::read_unparsed`] checks all the rest, and [`CatalogSection::validate_chunks`]
+//! parses, checks and validates the repositories while the first ones are written. Its
+//! totals are only known at the end of the section, so the writer keeps nothing (one
+//! transaction) until the section has checked out.
 
 mod container;
 mod content;
@@ -19,6 +25,7 @@ mod frames;
 mod import;
 mod manifest;
 mod signing;
+mod stream;
 
 pub use container::{MAGIC, Snapshot, write_snapshot};
 pub use content::{
@@ -30,6 +37,7 @@ pub use manifest::{
     Counts, FORMAT_NAME, FORMAT_VERSION, Manifest, Origin, SectionInfo, SourceSummary,
 };
 pub use signing::{SignatureInfo, SignatureStatus, SigningKey, key_id_of, parse_public_key};
+pub use stream::CatalogSection;
 
 use crate::store::StoreError;
 

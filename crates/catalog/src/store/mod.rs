@@ -29,7 +29,9 @@ pub use query::{
 };
 pub use remote::{RemoteRepoRecord, RemoteRepoUpdate};
 pub use search::SearchHit;
-pub use snapshot::{ExportedCatalog, SnapshotSiteWrite, SnapshotWrite, SnapshotWritten};
+pub use snapshot::{
+    ExportedCatalog, SnapshotPart, SnapshotSiteWrite, SnapshotWrite, SnapshotWritten,
+};
 pub use sources::{NewSource, RepoState, SourceKind, SourceRecord};
 pub use stored::{StoredForm, prepare_stored};
 pub use write::{RepoContent, RepoIndex, SourceIndex, WriteStats};
@@ -66,6 +68,9 @@ pub enum StoreError {
     /// No such source.
     #[error("there is no source {0}; `greenroom source list` shows the sources")]
     NoSuchSource(String),
+    /// An import's input was found unsound while it was being written; nothing was kept.
+    #[error("the import stopped before it was complete, and nothing of it was kept")]
+    Refused,
     /// Any other database failure.
     #[error("catalog database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 use super::docs::{put_site, remove_sites_except};
 use super::sources::NewSource;
-use super::write::{RepoIndex, WriteStats, write_source};
+use super::write::{RepoIndex, WriteStats, replace_problems, write_source};
 use super::{Catalog, DocSection, NewDocSite, StoreError};
 use crate::descriptor::FileProblem;
 use crate::problem::{Problem, Severity};
@@ -34,21 +34,33 @@ pub struct ExportedCatalog {
 
 /// An imported snapshot to write as one source.
 #[derive(Debug, Clone)]
-pub struct SnapshotWrite<R = Vec<RepoIndex>> {
+pub struct SnapshotWrite<P = Vec<SnapshotPart<RepoIndex>>> {
     /// The snapshot source it replaces, if any.
     pub existing: Option<i64>,
     /// The source: its target, name and settings (and priority, for a new one).
     pub source: NewSource,
-    /// Its repositories, as validated from the snapshot (any iterator: they may still be
-    /// being validated while the first ones are written).
-    pub repos: R,
-    /// How many entities `repos` holds (the manifest says): a large write into a smaller
+    /// What to write, in order: chunks of repositories as validated from the snapshot (any
+    /// iterator: they may still be being read while the first ones are written), then how
+    /// reading ended. Nothing is kept unless the last part is [`SnapshotPart::End`].
+    pub parts: P,
+    /// How many entities the parts hold (the manifest says): a large write into a smaller
     /// catalog rebuilds the ref indexes once instead of updating them per entity.
     pub entities: usize,
-    /// Problems of the exported sources as a whole.
-    pub problems: Vec<Problem>,
     /// Its docs sites.
     pub sites: Vec<SnapshotSiteWrite>,
+}
+
+/// A part of an imported snapshot, as reading it hands them to the writer.
+#[derive(Debug, Clone)]
+pub enum SnapshotPart<R> {
+    /// Repositories, validated.
+    Repos(Vec<R>),
+    /// Reading ended with the whole snapshot checked; these are the problems of the
+    /// exported sources as a whole.
+    End(Vec<Problem>),
+    /// Reading found the snapshot unsound after parts of it were handed out: nothing is
+    /// written.
+    Refused,
 }
 
 /// A docs site of an imported snapshot.
@@ -411,7 +423,7 @@ impl Catalog {
     /// otherwise do it).
     pub fn write_snapshot_source(
         &mut self,
-        write: SnapshotWrite<impl IntoIterator<Item = impl Borrow<RepoIndex>>>,
+        write: SnapshotWrite<impl IntoIterator<Item = SnapshotPart<impl Borrow<RepoIndex>>>>,
     ) -> Result<SnapshotWritten, StoreError> {
         self.conn
             .execute_batch("PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0")?;
@@ -431,7 +443,7 @@ impl Catalog {
 
     fn write_snapshot_transaction(
         &mut self,
-        write: SnapshotWrite<impl IntoIterator<Item = impl Borrow<RepoIndex>>>,
+        write: SnapshotWrite<impl IntoIterator<Item = SnapshotPart<impl Borrow<RepoIndex>>>>,
     ) -> Result<SnapshotWritten, StoreError> {
         let tx = self.conn.transaction()?;
         let settings = write.source.settings.to_string();
@@ -468,7 +480,30 @@ impl Catalog {
         let existing: i64 = tx.query_row("SELECT count(*) FROM entities", [], |r| r.get(0))?;
         let bulk = (write.entities >= BULK_ENTITIES && write.entities as u64 >= existing as u64)
             .then_some(write.entities);
-        let stats = write_source(&tx, source_id, true, &write.problems, write.repos, bulk)?;
+        let mut ending = None;
+        let repos = write
+            .parts
+            .into_iter()
+            .map_while(|part| match part {
+                SnapshotPart::Repos(repos) => Some(repos),
+                ended => {
+                    ending = Some(ended);
+                    None
+                }
+            })
+            .flatten();
+        let stats = write_source(&tx, source_id, true, &[], repos, bulk)?;
+        // Problems of the source as a whole come once every repository was read.
+        let Some(SnapshotPart::End(problems)) = ending else {
+            return Err(StoreError::Refused);
+        };
+        replace_problems(
+            &tx,
+            source_id,
+            None,
+            None,
+            problems.iter().map(|p| (None, None, p)),
+        )?;
         let mut keep = Vec::with_capacity(write.sites.len());
         for site in &write.sites {
             let new = NewDocSite {

@@ -375,7 +375,7 @@ fn write_files(
 
 /// Replaces the problems stored at one level (source, repository or file), leaving the
 /// rows alone when they are the same.
-fn replace_problems<'p>(
+pub(super) fn replace_problems<'p>(
     tx: &Transaction<'_>,
     source_id: i64,
     repo_id: Option<i64>,

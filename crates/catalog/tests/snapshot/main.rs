@@ -11,7 +11,8 @@ use greenroom_catalog::snapshot::{
     Limits, Manifest, Origin, SigningKey, Snapshot, SnapshotError, write_snapshot,
 };
 use greenroom_catalog::store::{
-    NewSource, RepoContent, RepoIndex, SnapshotWrite, SnapshotWritten, SourceIndex, SourceKind,
+    NewSource, RepoContent, RepoIndex, SnapshotPart, SnapshotWrite, SnapshotWritten, SourceIndex,
+    SourceKind,
 };
 use greenroom_catalog::{Catalog, WorkingTree, read_tree};
 
@@ -259,9 +260,11 @@ pub(crate) fn import_as(
                 settings: serde_json::json!({ "digest": snapshot.digest }),
                 priority,
             },
-            repos: snapshot.repo_indexes(),
+            parts: vec![
+                SnapshotPart::Repos(snapshot.repo_indexes()),
+                SnapshotPart::End(snapshot.catalog.problems.clone()),
+            ],
             entities,
-            problems: snapshot.catalog.problems.clone(),
             sites: Vec::new(),
         })
         .expect("import")

@@ -398,3 +398,86 @@ fn entities_a_repository_could_not_define_are_refused() {
         .collect();
     assert!(refused.len() >= 2, "{refused:?}");
 }
+
+#[test]
+fn a_write_refused_part_way_keeps_nothing() {
+    use greenroom_catalog::store::{
+        NewSource, SnapshotPart, SnapshotWrite, SourceKind, StoreError,
+    };
+
+    let org = Org::sample();
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut source = indexed(&org, work.path(), &Org::REPOS);
+    let first = export(&source, None);
+    org.write("billing", "catalog-info.yaml", &component("billing", ""));
+    let id = source.sources().expect("sources")[0].id;
+    source
+        .apply(greenroom_catalog::store::SourceIndex {
+            source_id: id,
+            repos: ["people", "billing"].iter().map(|r| org.repo(r)).collect(),
+            complete: true,
+            problems: Vec::new(),
+        })
+        .expect("re-index");
+    let second = read(&export(&source, None)).expect("read");
+
+    for write in [Write::RowByRow, Write::Bulk] {
+        let target_dir = tempfile::tempdir().expect("tempdir");
+        let mut target = Catalog::open(&target_dir.path().join("catalog.db")).expect("open");
+        let imported = import_as(&mut target, &first, None, 50, write);
+        let (before, problems_before) = (shown(&target), all_problems(&target));
+        let sources_before = target.sources().expect("sources");
+        let mut repos = second.repo_indexes();
+        let last = repos.pop().expect("two repositories");
+        // Refused after a chunk was written, or ended without saying it is complete (a
+        // reader that died).
+        for ending in [vec![SnapshotPart::Refused], Vec::new()] {
+            let mut parts = vec![SnapshotPart::Repos(repos.clone())];
+            parts.extend(ending);
+            let error = target
+                .write_snapshot_source(SnapshotWrite {
+                    existing: Some(imported.source_id),
+                    source: NewSource {
+                        kind: SourceKind::Snapshot,
+                        target: "snapshot:platform-team".into(),
+                        name: "Platform team snapshot, later".into(),
+                        settings: serde_json::json!({}),
+                        priority: 50,
+                    },
+                    parts,
+                    entities: match write {
+                        Write::RowByRow => 1,
+                        Write::Bulk => 1_000_000,
+                    },
+                    sites: Vec::new(),
+                })
+                .expect_err("refused");
+            assert!(matches!(error, StoreError::Refused), "{error}");
+            assert_eq!(shown(&target), before, "{write:?}");
+            assert_eq!(all_problems(&target), problems_before);
+            assert_eq!(target.sources().expect("sources"), sources_before);
+        }
+        // The same parts with their end are written, indexes and all.
+        let written = target
+            .write_snapshot_source(SnapshotWrite {
+                existing: Some(imported.source_id),
+                source: NewSource {
+                    kind: SourceKind::Snapshot,
+                    target: "snapshot:platform-team".into(),
+                    name: "Platform team snapshot, later".into(),
+                    settings: serde_json::json!({}),
+                    priority: 50,
+                },
+                parts: vec![
+                    SnapshotPart::Repos(repos.clone()),
+                    SnapshotPart::Repos(vec![last.clone()]),
+                    SnapshotPart::End(second.catalog.problems.clone()),
+                ],
+                entities: second.manifest.counts.entities,
+                sites: Vec::new(),
+            })
+            .expect("written");
+        assert!(!written.created);
+        assert_eq!(shown(&target), shown(&source), "{write:?}");
+    }
+}

@@ -233,6 +233,63 @@ fn with_docs(good: &[u8], edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
     .expect("write")
 }
 
+/// Rewrites a good snapshot's catalog through the real format, so that checksums match and
+/// only what the catalog section says is hostile: the kind of defect an import finds only
+/// as it writes, after repositories before it went in.
+fn with_catalog(good: &[u8], edit: impl Fn(&mut Snapshot)) -> Vec<u8> {
+    let mut snapshot = Snapshot::read(good, &Limits::default()).expect("good");
+    snapshot.manifest.origin.id = "platform-team-2".into();
+    edit(&mut snapshot);
+    let docs = snapshot
+        .docs
+        .as_ref()
+        .map(|d| (d, snapshot.assets.as_slice()));
+    write_snapshot(snapshot.manifest.clone(), &snapshot.catalog, docs, None).expect("write")
+}
+
+#[test]
+fn a_catalog_found_unsound_while_it_is_written_leaves_no_trace() {
+    let s = setup();
+    let docs_before = docs_folders(&s);
+    let twice = with_catalog(&s.good, |snapshot| {
+        let first = snapshot.catalog.repos[0].clone();
+        let counts = &mut snapshot.manifest.counts;
+        counts.repos += 1;
+        counts.files += first.files.len();
+        counts.entities += first.files.iter().map(|f| f.entities.len()).sum::<usize>();
+        counts.relations += first
+            .files
+            .iter()
+            .flat_map(|f| &f.entities)
+            .map(|e| e.relations.len())
+            .sum::<usize>();
+        counts.problems +=
+            first.problems.len() + first.files.iter().map(|f| f.problems.len()).sum::<usize>();
+        snapshot.catalog.repos.push(first);
+    });
+    s.refused("repeated-repository", &twice, "appears twice");
+    let lying = with_catalog(&s.good, |snapshot| snapshot.manifest.counts.relations += 1);
+    s.refused("lying-relations", &lying, "but its manifest says");
+    assert_eq!(
+        docs_folders(&s),
+        docs_before,
+        "staged docs were left behind"
+    );
+}
+
+/// The folders of the laptop's snapshot docs cache.
+fn docs_folders(s: &Setup) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(s.laptop.data.join("docs-cache/snapshots"))
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 #[test]
 fn docs_that_would_leave_the_docs_cache_are_refused_and_hostile_html_is_cleaned() {
     let s = setup();
