@@ -425,6 +425,23 @@ fn a_write_refused_part_way_keeps_nothing() {
         let target_dir = tempfile::tempdir().expect("tempdir");
         let mut target = Catalog::open(&target_dir.path().join("catalog.db")).expect("open");
         let imported = import_as(&mut target, &first, None, 50, write);
+        // The second snapshot, replacing the first, in these parts.
+        let replacing = |parts| SnapshotWrite {
+            existing: Some(imported.source_id),
+            source: NewSource {
+                kind: SourceKind::Snapshot,
+                target: "snapshot:platform-team".into(),
+                name: "Platform team snapshot, later".into(),
+                settings: serde_json::json!({}),
+                priority: 50,
+            },
+            parts,
+            entities: match write {
+                Write::RowByRow => second.manifest.counts.entities,
+                Write::Bulk => 1_000_000,
+            },
+            sites: Vec::new(),
+        };
         let (before, problems_before) = (shown(&target), all_problems(&target));
         let sources_before = target.sources().expect("sources");
         let mut repos = second.repo_indexes();
@@ -435,22 +452,7 @@ fn a_write_refused_part_way_keeps_nothing() {
             let mut parts = vec![SnapshotPart::Repos(repos.clone())];
             parts.extend(ending);
             let error = target
-                .write_snapshot_source(SnapshotWrite {
-                    existing: Some(imported.source_id),
-                    source: NewSource {
-                        kind: SourceKind::Snapshot,
-                        target: "snapshot:platform-team".into(),
-                        name: "Platform team snapshot, later".into(),
-                        settings: serde_json::json!({}),
-                        priority: 50,
-                    },
-                    parts,
-                    entities: match write {
-                        Write::RowByRow => 1,
-                        Write::Bulk => 1_000_000,
-                    },
-                    sites: Vec::new(),
-                })
+                .write_snapshot_source(replacing(parts))
                 .expect_err("refused");
             assert!(matches!(error, StoreError::Refused), "{error}");
             assert_eq!(shown(&target), before, "{write:?}");
@@ -459,23 +461,11 @@ fn a_write_refused_part_way_keeps_nothing() {
         }
         // The same parts with their end are written, indexes and all.
         let written = target
-            .write_snapshot_source(SnapshotWrite {
-                existing: Some(imported.source_id),
-                source: NewSource {
-                    kind: SourceKind::Snapshot,
-                    target: "snapshot:platform-team".into(),
-                    name: "Platform team snapshot, later".into(),
-                    settings: serde_json::json!({}),
-                    priority: 50,
-                },
-                parts: vec![
-                    SnapshotPart::Repos(repos.clone()),
-                    SnapshotPart::Repos(vec![last.clone()]),
-                    SnapshotPart::End(second.catalog.problems.clone()),
-                ],
-                entities: second.manifest.counts.entities,
-                sites: Vec::new(),
-            })
+            .write_snapshot_source(replacing(vec![
+                SnapshotPart::Repos(repos.clone()),
+                SnapshotPart::Repos(vec![last.clone()]),
+                SnapshotPart::End(second.catalog.problems.clone()),
+            ]))
             .expect("written");
         assert!(!written.created);
         assert_eq!(shown(&target), shown(&source), "{write:?}");
