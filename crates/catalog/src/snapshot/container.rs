@@ -41,7 +41,7 @@ pub struct Snapshot {
     pub digest: String,
     /// Whether it is signed, and by whom.
     pub signature: SignatureStatus,
-    /// The catalog.
+    /// The catalog (empty when read with [`Snapshot::read_unparsed`]).
     pub catalog: CatalogContent,
     /// Rendered docs, when it was exported with them.
     pub docs: Option<DocsContent>,

@@ -13,11 +13,19 @@ use super::{Counts, Limits, SnapshotError};
 use crate::problem::Problem;
 
 /// A snapshot's catalog section: decompressed and matching its checksum, not yet parsed.
-#[derive(Debug, Default)]
 pub struct CatalogSection {
     raw: Vec<u8>,
     counts: Counts,
     limits: Limits,
+}
+
+impl fmt::Debug for CatalogSection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CatalogSection")
+            .field("bytes", &self.raw.len())
+            .field("counts", &self.counts)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CatalogSection {
