@@ -663,11 +663,10 @@ impl Greenroom {
             let (send, receive) = std::sync::mpsc::sync_channel(2);
             let (catalog, valid, refused) = (&catalog, &valid, &mut refused);
             scope.spawn(move || {
-                let chunks = send.clone();
-                let ended = catalog.validate_chunks(VALIDATION_CHUNK, move |chunk| {
+                let ended = catalog.validate_chunks(VALIDATION_CHUNK, |chunk| {
                     valid.fetch_add(entities_in(&chunk), Ordering::Relaxed);
                     // An error means the writer stopped on an error.
-                    chunks.send(SnapshotPart::Repos(chunk)).is_ok()
+                    send.send(SnapshotPart::Repos(chunk)).is_ok()
                 });
                 let last = match ended {
                     Ok(Some(problems)) => SnapshotPart::End(problems),

@@ -69,7 +69,10 @@ pub enum StoreError {
     #[error("there is no source {0}; `greenroom source list` shows the sources")]
     NoSuchSource(String),
     /// An import's input was found unsound while it was being written; nothing was kept.
-    #[error("the import stopped before it was complete, and nothing of it was kept")]
+    #[error(
+        "the import stopped before it was complete, and nothing of it was kept; import the file again, and if it \
+         stops again, ask its publisher for a new copy"
+    )]
     Refused,
     /// Any other database failure.
     #[error("catalog database error: {0}")]

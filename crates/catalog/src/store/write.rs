@@ -524,8 +524,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 stmt.query_map([site.file_id], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
-        // A new file (every file of an import into an empty catalog) has nothing to keep track of.
-        let mut kept = HashSet::with_capacity(if stored.is_empty() { 0 } else { entities.len() });
+        let mut kept = HashSet::new();
         for read in entities {
             let form = stored_form_of(read, &site.location)?;
             let key = read.entity.entity_ref().key();
@@ -540,6 +539,7 @@ impl<'t, 'c> Writer<'t, 'c> {
                 Some((id, _)) => self.update_entity(*id, &key, read, &form)?,
                 None => self.insert_entity(site, &key, read, &form)?,
             }
+            // A new file (every file of an import into an empty catalog) has nothing to remove.
             if !stored.is_empty() {
                 kept.insert(key);
             }
