@@ -3,18 +3,29 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, params};
 
 use super::StoreError;
+use super::stored::{stored_form, unlocated};
+use crate::model::entity::Entity;
+
+/// One migration: SQL, or what SQL cannot do (rows made again by the catalog's own code).
+enum Migration {
+    Sql(&'static str),
+    Code(fn(&Transaction<'_>) -> Result<(), StoreError>),
+}
 
 /// The migrations, in order; the schema version is their count.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/001_initial.sql"),
-    include_str!("migrations/002_docs.sql"),
-    include_str!("migrations/003_remote_repos.sql"),
-    include_str!("migrations/004_search_buffer.sql"),
-    include_str!("migrations/005_inactive_definitions.sql"),
-    include_str!("migrations/006_no_index_of_every_definition.sql"),
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(include_str!("migrations/001_initial.sql")),
+    Migration::Sql(include_str!("migrations/002_docs.sql")),
+    Migration::Sql(include_str!("migrations/003_remote_repos.sql")),
+    Migration::Sql(include_str!("migrations/004_search_buffer.sql")),
+    Migration::Sql(include_str!("migrations/005_inactive_definitions.sql")),
+    Migration::Sql(include_str!(
+        "migrations/006_no_index_of_every_definition.sql"
+    )),
+    Migration::Code(store_bodies_without_location),
 ];
 
 /// The schema version this build writes.
@@ -24,10 +35,37 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     let mut version = check_version(conn, path)?;
     while version < SCHEMA_VERSION {
         let tx = conn.transaction()?;
-        tx.execute_batch(MIGRATIONS[version as usize])?;
+        apply(&tx, &MIGRATIONS[version as usize])?;
         version += 1;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
+    }
+    Ok(())
+}
+
+fn apply(tx: &Transaction<'_>, migration: &Migration) -> Result<(), StoreError> {
+    match migration {
+        Migration::Sql(sql) => Ok(tx.execute_batch(sql)?),
+        Migration::Code(code) => code(tx),
+    }
+}
+
+/// Version 7: entities are stored without their two location annotations
+/// (`backstage.io/managed-by-location` and `managed-by-origin-location`), which were a third
+/// of every body; readers make them again from the row's repository and file. Every body is
+/// rewritten, with its hash (so that the next index does not see every entity as changed).
+fn store_bodies_without_location(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let mut read = tx.prepare("SELECT id, body FROM entities")?;
+    let mut update = tx.prepare("UPDATE entities SET body = ?2, hash = ?3 WHERE id = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        let (id, body): (i64, String) = (row.get(0)?, row.get(1)?);
+        let entity: Entity = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+            path: Default::default(),
+            reason: format!("entity #{id}: {e}"),
+        })?;
+        let stored = stored_form(&unlocated(&entity), "")?;
+        update.execute(params![id, stored.json, stored.hash])?;
     }
     Ok(())
 }
@@ -60,8 +98,12 @@ mod tests {
         for start in 0..SCHEMA_VERSION {
             let path = dir.path().join(format!("from-{start}.db"));
             let mut conn = Connection::open(&path).expect("open");
-            for migration in &MIGRATIONS[..start as usize] {
-                conn.execute_batch(migration).expect("older schema");
+            {
+                let tx = conn.transaction().expect("transaction");
+                for migration in &MIGRATIONS[..start as usize] {
+                    apply(&tx, migration).expect("older schema");
+                }
+                tx.commit().expect("commit");
             }
             conn.pragma_update(None, "user_version", start)
                 .expect("version");
@@ -84,5 +126,59 @@ mod tests {
             error.to_string().contains("written by a newer Greenroom"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn version_7_stores_entities_without_location_annotations() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("catalog.db");
+        let located = r#"{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"payments","namespace":"default","title":"Payments gateway","annotations":{"backstage.io/managed-by-location":"file:/src/pay/catalog-info.yaml","backstage.io/managed-by-origin-location":"file:/src/pay/catalog-info.yaml","backstage.io/techdocs-ref":"dir:."}},"spec":{"type":"service","lifecycle":"production","owner":"team-a"}}"#;
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            let tx = conn.transaction().expect("transaction");
+            for migration in &MIGRATIONS[..6] {
+                apply(&tx, migration).expect("version 6");
+            }
+            tx.execute_batch(&format!(
+                "INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
+                 INSERT INTO repos (id, source_id, path, name, location, fingerprint, indexed_at)
+                     VALUES (1, 1, 'pay', 'pay', 'file:/src/pay/', '-', 0);
+                 INSERT INTO files (id, repo_id, path, content_hash) VALUES (1, 1, 'catalog-info.yaml', '-');
+                 INSERT INTO entities (id, ref, kind, namespace, name, title, source_id, repo_id, file_id, active, hash, body)
+                     VALUES (1, 'component:default/payments', 'Component', 'default', 'payments', 'Payments gateway',
+                             1, 1, 1, 1, 'old', '{located}');
+                 INSERT INTO entity_search (rowid, name, title, description, body)
+                     VALUES (1, 'payments', 'Payments gateway', NULL, 'Component default service');
+                 PRAGMA user_version = 6;"
+            ))
+            .expect("a version 6 catalog with one entity");
+            tx.commit().expect("commit");
+        }
+
+        let catalog = crate::store::Catalog::open(&path).expect("migrates");
+        let (body, hash): (String, String) = catalog
+            .conn
+            .query_row("SELECT body, hash FROM entities WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("row");
+        assert!(!body.contains("managed-by"), "{body}");
+        assert!(body.contains("backstage.io/techdocs-ref"), "{body}");
+        assert_eq!(hash, blake3::hash(body.as_bytes()).to_hex().to_string());
+        let record = catalog
+            .entity("component:default/payments")
+            .expect("read")
+            .expect("shown");
+        for key in [
+            "backstage.io/managed-by-location",
+            "backstage.io/managed-by-origin-location",
+        ] {
+            assert_eq!(
+                record.entity.annotation(key),
+                Some("file:/src/pay/catalog-info.yaml"),
+                "{key}"
+            );
+        }
+        assert_eq!(catalog.search("gatew", 10).expect("search").len(), 1);
     }
 }

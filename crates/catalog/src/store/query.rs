@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::search::fts_query;
 use super::sources::SourceKind;
+use super::stored::locate;
 use super::{Catalog, StoreError};
 use crate::model::entity::Entity;
 use crate::model::relation::RelationType;
@@ -386,7 +387,7 @@ impl Catalog {
             .conn
             .prepare_cached(
                 "SELECT e.body, e.source_id, s.name, s.kind, r.path, f.path, e.document, e.line, r.head_commit, r.branch,
-                        r.remote_url
+                        r.remote_url, r.location || f.path
                  FROM entities e JOIN sources s ON s.id = e.source_id
                  LEFT JOIN repos r ON r.id = e.repo_id LEFT JOIN files f ON f.id = e.file_id
                  WHERE e.ref = ?1 AND e.active = 1",
@@ -407,16 +408,20 @@ impl Catalog {
                     }),
                     _ => None,
                 };
-                Ok((body, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, location))
+                let read_at: Option<String> = r.get(11)?;
+                Ok((body, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, location, read_at))
             })
             .optional()?;
-        let Some((body, source_id, source_name, source_kind, location)) = row else {
+        let Some((body, source_id, source_name, source_kind, location, read_at)) = row else {
             return Ok(None);
         };
-        let entity: Entity = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+        let mut entity: Entity = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
             path: self.path.clone(),
             reason: format!("entity {key}: {e}"),
         })?;
+        if let Some(read_at) = read_at {
+            locate(&mut entity, &read_at);
+        }
         let source_kind = serde_json::from_value(serde_json::Value::String(source_kind))
             .unwrap_or(SourceKind::Folder);
         Ok(Some(EntityRecord {

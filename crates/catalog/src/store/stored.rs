@@ -1,7 +1,8 @@
-//! What the catalog stores for an entity: its JSON with the location annotations of its
-//! file and the hash that tells whether it changed (which whoever validates an entity can
-//! make on its own thread, see [`prepare_stored`]), and the rows derived from it (filter
-//! columns, relations, search text).
+//! What the catalog stores for an entity: its JSON without the location annotations of its
+//! file (readers make them again from the row's repository and file, see [`locate`]), the
+//! hash that tells whether it changed (which whoever validates an entity can make on its own
+//! thread, see [`prepare_stored`]), and the rows derived from it (filter columns,
+//! relations, search text).
 
 use std::borrow::Cow;
 
@@ -14,9 +15,9 @@ use crate::model::relation::{RelationType, declared_relation_keys};
 /// An entity as the catalog stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredForm {
-    /// The file's location the annotations name (e.g. `file:/src/payments/catalog-info.yaml`).
+    /// The location of the file it was read from (e.g. `file:/src/payments/catalog-info.yaml`).
     pub location: String,
-    /// The entity's JSON.
+    /// The entity's JSON, without its location annotations.
     pub json: String,
     /// BLAKE3 of `json`, in hex.
     pub hash: String,
@@ -44,10 +45,10 @@ pub(super) struct Derived {
 
 /// Makes the stored form of an entity read from the file at `location`, so that the write
 /// takes it as it is: callers that validate on other threads than the writer's call this
-/// there.
+/// there. The entity loses its location annotations, as stored.
 pub fn prepare_stored(read: &mut ReadEntity, location: &str) -> Result<(), StoreError> {
-    if let Cow::Owned(entity) = located(&read.entity, location) {
-        read.entity = entity;
+    for key in LOCATION_KEYS {
+        read.entity.metadata.annotations.remove(key);
     }
     read.stored = Some(stored_form(&read.entity, location)?);
     Ok(())
@@ -61,15 +62,12 @@ pub(super) fn stored_form_of<'r>(
 ) -> Result<Cow<'r, StoredForm>, StoreError> {
     match &read.stored {
         Some(stored) if stored.location == location => Ok(Cow::Borrowed(stored)),
-        _ => Ok(Cow::Owned(stored_form(
-            &located(&read.entity, location),
-            location,
-        )?)),
+        _ => Ok(Cow::Owned(stored_form(&unlocated(&read.entity), location)?)),
     }
 }
 
-/// The stored form of an entity whose annotations already name `location`.
-fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError> {
+/// The stored form of an entity without location annotations.
+pub(super) fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError> {
     let json = serde_json::to_string(entity).map_err(|e| StoreError::Corrupt {
         path: Default::default(),
         reason: e.to_string(),
@@ -82,28 +80,38 @@ fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError
     })
 }
 
-/// The entity as stored: its location annotations say where it was read. A snapshot's
-/// entities already carry them, so that only entities read from repositories are copied.
-fn located<'e>(entity: &'e Entity, location: &str) -> Cow<'e, Entity> {
-    const KEYS: [&str; 2] = [
-        "backstage.io/managed-by-location",
-        "backstage.io/managed-by-origin-location",
-    ];
+/// The annotations that say where an entity was read. Backstage sets both on every entity it
+/// reads, whatever the file says; so does the catalog, when an entity is read from it.
+const LOCATION_KEYS: [&str; 2] = [
+    "backstage.io/managed-by-location",
+    "backstage.io/managed-by-origin-location",
+];
+
+/// The entity as stored: without location annotations. Descriptors seldom have them (and
+/// snapshots no longer do), so that it is seldom copied.
+pub(super) fn unlocated(entity: &Entity) -> Cow<'_, Entity> {
     let annotations = &entity.metadata.annotations;
-    if KEYS
+    if LOCATION_KEYS
         .iter()
-        .all(|key| annotations.get(*key).map(String::as_str) == Some(location))
+        .all(|key| !annotations.contains_key(*key))
     {
         return Cow::Borrowed(entity);
     }
     let mut entity = entity.clone();
-    for key in KEYS {
+    for key in LOCATION_KEYS {
+        entity.metadata.annotations.remove(key);
+    }
+    Cow::Owned(entity)
+}
+
+/// Gives a stored entity the location annotations of the file it was read from.
+pub(super) fn locate(entity: &mut Entity, location: &str) {
+    for key in LOCATION_KEYS {
         entity
             .metadata
             .annotations
             .insert(key.to_owned(), location.to_owned());
     }
-    Cow::Owned(entity)
 }
 
 impl Derived {
