@@ -145,6 +145,75 @@ fn round_trip(write: Write) {
 }
 
 #[test]
+fn entities_travel_without_their_location_which_an_older_snapshot_may_still_carry() {
+    let org = Org::sample();
+    let work = tempfile::tempdir().expect("tempdir");
+    let source = indexed(&org, work.path(), &Org::REPOS);
+    let mut exported = source.export_catalog(&[]).expect("export");
+    const KEYS: [&str; 2] = [
+        "backstage.io/managed-by-location",
+        "backstage.io/managed-by-origin-location",
+    ];
+    // Each entity's location is in its repository and file, not in the entity.
+    let mut entities = 0;
+    for repo in &mut exported.content.repos {
+        for file in &mut repo.files {
+            let location = format!("{}{}", repo.location, file.path);
+            for entity in &mut file.entities {
+                entities += 1;
+                let mut json: serde_json::Value =
+                    serde_json::from_str(entity.entity.get()).expect("json");
+                let annotations = &mut json["metadata"]["annotations"];
+                for key in KEYS {
+                    assert!(annotations.get(key).is_none(), "{}", entity.entity.get());
+                }
+                // As Greenroom wrote snapshots before schema 7.
+                if !annotations.is_object() {
+                    *annotations = serde_json::json!({});
+                }
+                for key in KEYS {
+                    annotations[key] = location.clone().into();
+                }
+                entity.entity = RawValue::from_string(json.to_string()).expect("json");
+            }
+        }
+    }
+    assert!(entities >= 11);
+    let older = write_snapshot(manifest(&exported), &exported.content, None, None).expect("write");
+
+    let (newer_dir, older_dir) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let mut newer = Catalog::open(&newer_dir.path().join("catalog.db")).expect("open");
+    let mut from_older = Catalog::open(&older_dir.path().join("catalog.db")).expect("open");
+    let first = import(&mut newer, &export(&source, None), None, 50);
+    import(&mut from_older, &older, None, 50);
+    assert_eq!(shown(&from_older), shown(&newer));
+    assert_eq!(shown(&newer), shown(&source));
+    // Its files differ from the newer snapshot's, but what is stored of its entities does not.
+    let again = import(&mut newer, &older, Some(first.source_id), 50);
+    assert!(again.stats.files_changed > 0);
+    assert_eq!(
+        (again.stats.added, again.stats.updated, again.stats.removed),
+        (0, 0, 0)
+    );
+    let record = newer
+        .entity("component:default/payments")
+        .expect("query")
+        .expect("shown");
+    let location = record.location.expect("location");
+    for key in KEYS {
+        let annotation = record.entity.annotation(key).expect("made again when read");
+        assert!(
+            annotation.starts_with("file:")
+                && annotation.ends_with(&format!("{}/{}", location.repo, location.file)),
+            "{key}: {annotation}"
+        );
+    }
+}
+
+#[test]
 fn the_same_catalog_exports_to_the_same_bytes() {
     let org = Org::sample();
     let one = tempfile::tempdir().expect("tempdir");
