@@ -54,16 +54,17 @@ fn apply(tx: &Transaction<'_>, migration: &Migration) -> Result<(), StoreError> 
 /// (`backstage.io/managed-by-location` and `managed-by-origin-location`), which were a third
 /// of every body; readers make them again from the row's repository and file. Every body is
 /// rewritten, with its hash (so that the next index does not see every entity as changed).
+/// A body that does not parse is left as it is, so that the catalog still opens: reading
+/// that entity says it is damaged, as before.
 fn store_bodies_without_location(tx: &Transaction<'_>) -> Result<(), StoreError> {
     let mut read = tx.prepare("SELECT id, body FROM entities")?;
     let mut update = tx.prepare("UPDATE entities SET body = ?2, hash = ?3 WHERE id = ?1")?;
     let mut rows = read.query([])?;
     while let Some(row) = rows.next()? {
         let (id, body): (i64, String) = (row.get(0)?, row.get(1)?);
-        let entity: Entity = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
-            path: Default::default(),
-            reason: format!("entity #{id}: {e}"),
-        })?;
+        let Ok(entity) = serde_json::from_str::<Entity>(&body) else {
+            continue;
+        };
         let stored = stored_form(&unlocated(&entity), "")?;
         update.execute(params![id, stored.json, stored.hash])?;
     }
@@ -147,6 +148,8 @@ mod tests {
                  INSERT INTO entities (id, ref, kind, namespace, name, title, source_id, repo_id, file_id, active, hash, body)
                      VALUES (1, 'component:default/payments', 'Component', 'default', 'payments', 'Payments gateway',
                              1, 1, 1, 1, 'old', '{located}');
+                 INSERT INTO entities (id, ref, kind, namespace, name, source_id, repo_id, file_id, active, hash, body)
+                     VALUES (2, 'component:default/damaged', 'Component', 'default', 'damaged', 1, 1, 1, 1, 'old', '{{not json');
                  INSERT INTO entity_search (rowid, name, title, description, body)
                      VALUES (1, 'payments', 'Payments gateway', NULL, 'Component default service');
                  PRAGMA user_version = 6;"
@@ -155,7 +158,13 @@ mod tests {
             tx.commit().expect("commit");
         }
 
-        let catalog = crate::store::Catalog::open(&path).expect("migrates");
+        let catalog = crate::store::Catalog::open(&path).expect("migrates, past a damaged body");
+        let damaged: String = catalog
+            .conn
+            .query_row("SELECT body FROM entities WHERE id = 2", [], |r| r.get(0))
+            .expect("row");
+        assert_eq!(damaged, "{not json", "left as it was");
+        assert!(catalog.entity("component:default/damaged").is_err());
         let (body, hash): (String, String) = catalog
             .conn
             .query_row("SELECT body, hash FROM entities WHERE id = 1", [], |r| {
