@@ -391,3 +391,71 @@ fn local_definitions_win_and_the_conflict_is_visible() {
         "The payments service"
     );
 }
+
+#[test]
+fn a_snapshot_from_before_schema_7_whose_entities_carry_their_location_imports_the_same() {
+    use greenroom::catalog::snapshot::{Limits, Snapshot, write_snapshot};
+    use serde_json::value::RawValue;
+
+    let env = Env::new();
+    let repos = env.path("repos");
+    org(&repos);
+    let platform = env.machine("platform");
+    platform.ok(&["source", "add", repos.to_str().expect("utf8")]);
+    let newer = env.path("newer.greenroom");
+    platform.ok(&["snapshot", "export", "--out", newer.to_str().expect("utf8")]);
+
+    // The same snapshot as Greenroom wrote it before: each entity names its file.
+    let mut snapshot =
+        Snapshot::read(&std::fs::read(&newer).expect("read"), &Limits::default()).expect("good");
+    for repo in &mut snapshot.catalog.repos {
+        for file in &mut repo.files {
+            let location = format!("{}{}", repo.location, file.path);
+            for entity in &mut file.entities {
+                let mut json: Value = serde_json::from_str(entity.entity.get()).expect("json");
+                let metadata = json["metadata"].as_object_mut().expect("metadata");
+                let annotations = metadata
+                    .entry("annotations")
+                    .or_insert_with(|| serde_json::json!({}));
+                annotations["backstage.io/managed-by-location"] = location.clone().into();
+                annotations["backstage.io/managed-by-origin-location"] = location.clone().into();
+                entity.entity = RawValue::from_string(json.to_string()).expect("json");
+            }
+        }
+    }
+    let older_bytes =
+        write_snapshot(snapshot.manifest.clone(), &snapshot.catalog, None, None).expect("write");
+    let older = env.path("older.greenroom");
+    std::fs::write(&older, older_bytes).expect("write");
+
+    let (laptop, desktop) = (env.machine("laptop"), env.machine("desktop"));
+    laptop.ok(&["snapshot", "import", older.to_str().expect("utf8")]);
+    desktop.ok(&["snapshot", "import", newer.to_str().expect("utf8")]);
+    assert_eq!(portal(&laptop), portal(&desktop));
+    let shown = laptop.json(&["show", "payments"]);
+    let annotations = &shown["entity"]["metadata"]["annotations"];
+    let location = annotations["backstage.io/managed-by-location"]
+        .as_str()
+        .expect("made again when read");
+    assert!(
+        location.starts_with("file:") && location.ends_with("/payments/catalog-info.yaml"),
+        "{location}"
+    );
+    assert_eq!(
+        annotations["backstage.io/managed-by-origin-location"],
+        location
+    );
+
+    // What was stored of each entity does not depend on which of the two files it came from.
+    let replaced = laptop.json(&["snapshot", "import", newer.to_str().expect("utf8")]);
+    assert_eq!(replaced["created"], false);
+    assert_eq!(
+        (
+            &replaced["added"],
+            &replaced["updated"],
+            &replaced["removed"]
+        ),
+        (&Value::from(0), &Value::from(0), &Value::from(0)),
+        "{replaced}"
+    );
+}
