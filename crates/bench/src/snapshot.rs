@@ -73,7 +73,6 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     // timed next would pay for.
     let imports = o.work.join("imports");
     let _ = std::fs::remove_dir_all(&imports);
-    remove_old_layout(&o.work);
 
     let mut variants = [
         Variant::new("catalog", false),
@@ -156,18 +155,6 @@ impl Variant {
 /// before it. (`sync`, from coreutils; if it cannot run, the figures are only noisier.)
 fn settle_disk() {
     let _ = std::process::Command::new("sync").status();
-}
-
-/// Removes the import folders of the benchmark's first layout (`import-0`, `import-1` ...).
-fn remove_old_layout(work: &Path) {
-    let Ok(entries) = std::fs::read_dir(work) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with("import-") {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 /// The database's size with its write-ahead log.

@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, Transaction, params};
 
 use super::StoreError;
-use super::stored::{stored_form, unlocated};
+use super::stored::{body_and_hash, unlocate};
 use crate::model::entity::Entity;
 
 /// One migration: SQL, or what SQL cannot do (rows made again by the catalog's own code).
@@ -62,11 +62,12 @@ fn store_bodies_without_location(tx: &Transaction<'_>) -> Result<(), StoreError>
     let mut rows = read.query([])?;
     while let Some(row) = rows.next()? {
         let (id, body): (i64, String) = (row.get(0)?, row.get(1)?);
-        let Ok(entity) = serde_json::from_str::<Entity>(&body) else {
+        let Ok(mut entity) = serde_json::from_str::<Entity>(&body) else {
             continue;
         };
-        let stored = stored_form(&unlocated(&entity), "")?;
-        update.execute(params![id, stored.json, stored.hash])?;
+        unlocate(&mut entity);
+        let (json, hash) = body_and_hash(&entity)?;
+        update.execute(params![id, json, hash])?;
     }
     Ok(())
 }
@@ -154,7 +155,7 @@ mod tests {
                      VALUES (1, 'payments', 'Payments gateway', NULL, 'Component default service');
                  PRAGMA user_version = 6;"
             ))
-            .expect("a version 6 catalog with one entity");
+            .expect("a version 6 catalog with a located entity and a damaged one");
             tx.commit().expect("commit");
         }
 

@@ -47,9 +47,7 @@ pub(super) struct Derived {
 /// takes it as it is: callers that validate on other threads than the writer's call this
 /// there. The entity loses its location annotations, as stored.
 pub fn prepare_stored(read: &mut ReadEntity, location: &str) -> Result<(), StoreError> {
-    for key in LOCATION_KEYS {
-        read.entity.metadata.annotations.remove(key);
-    }
+    unlocate(&mut read.entity);
     read.stored = Some(stored_form(&read.entity, location)?);
     Ok(())
 }
@@ -67,17 +65,23 @@ pub(super) fn stored_form_of<'r>(
 }
 
 /// The stored form of an entity without location annotations.
-pub(super) fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError> {
-    let json = serde_json::to_string(entity).map_err(|e| StoreError::Corrupt {
-        path: Default::default(),
-        reason: e.to_string(),
-    })?;
-    let hash = blake3::hash(json.as_bytes()).to_hex().to_string();
+fn stored_form(entity: &Entity, location: &str) -> Result<StoredForm, StoreError> {
+    let (json, hash) = body_and_hash(entity)?;
     Ok(StoredForm {
         location: location.to_owned(),
         json,
         hash,
     })
+}
+
+/// The JSON stored of an entity without location annotations, and its hash.
+pub(super) fn body_and_hash(entity: &Entity) -> Result<(String, String), StoreError> {
+    let json = serde_json::to_string(entity).map_err(|e| StoreError::Corrupt {
+        path: Default::default(),
+        reason: e.to_string(),
+    })?;
+    let hash = blake3::hash(json.as_bytes()).to_hex().to_string();
+    Ok((json, hash))
 }
 
 /// The annotations that say where an entity was read. Backstage sets both on every entity it
@@ -89,7 +93,7 @@ const LOCATION_KEYS: [&str; 2] = [
 
 /// The entity as stored: without location annotations. Descriptors seldom have them (and
 /// snapshots no longer do), so that it is seldom copied.
-pub(super) fn unlocated(entity: &Entity) -> Cow<'_, Entity> {
+fn unlocated(entity: &Entity) -> Cow<'_, Entity> {
     let annotations = &entity.metadata.annotations;
     if LOCATION_KEYS
         .iter()
@@ -98,10 +102,15 @@ pub(super) fn unlocated(entity: &Entity) -> Cow<'_, Entity> {
         return Cow::Borrowed(entity);
     }
     let mut entity = entity.clone();
+    unlocate(&mut entity);
+    Cow::Owned(entity)
+}
+
+/// Takes the location annotations off an entity, as it is stored.
+pub(super) fn unlocate(entity: &mut Entity) {
     for key in LOCATION_KEYS {
         entity.metadata.annotations.remove(key);
     }
-    Cow::Owned(entity)
 }
 
 /// Gives a stored entity the location annotations of the file it was read from.
