@@ -34,9 +34,10 @@ pub async fn screenshot(client: &Client, name: &str) {
         )
         .await
         .expect("the page runs scripts");
-    // The first screenshot of a session can come back as the page's first paint (seen here
-    // for a window opened with a snapshot file: the catalog "Loading…" behind no dialog, while
-    // the DOM held the dialog and the X window showed it); the next one is what is on screen.
+    // A screenshot can come back as an earlier paint: seen as the first of a session opened
+    // with a snapshot file (the catalog "Loading…" behind no dialog, while the DOM held the
+    // dialog and the X window showed it). The next one is what is on screen. One is thrown
+    // away before every kept one (about 40 ms each) rather than tracking sessions here.
     client.screenshot().await.expect("a screenshot");
     let png = client.screenshot().await.expect("a screenshot");
     let dir = screenshot_dir();
