@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, Transaction, params};
 
 use super::StoreError;
-use super::stored::{body_and_hash, unlocate};
+use super::stored::{body_and_hash, tags_json, unlocate};
 use crate::model::entity::Entity;
 
 /// One migration: SQL, or what SQL cannot do (rows made again by the catalog's own code).
@@ -26,6 +26,7 @@ const MIGRATIONS: &[Migration] = &[
         "migrations/006_no_index_of_every_definition.sql"
     )),
     Migration::Code(store_bodies_without_location),
+    Migration::Code(tags_in_entity_rows),
 ];
 
 /// The schema version this build writes.
@@ -72,6 +73,22 @@ fn store_bodies_without_location(tx: &Transaction<'_>) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Version 8: an entity's tags are a JSON array in its row (`entities.tags`, which held
+/// them space-separated) instead of rows of their own (`entity_tags`): filters and facets
+/// read them with `json_each`, and a write no longer inserts (and indexes) a row per tag,
+/// which cost a 50,000-entity import about 6% of its time.
+fn tags_in_entity_rows(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch("DROP TABLE entity_tags")?;
+    let mut read = tx.prepare("SELECT id, tags FROM entities")?;
+    let mut update = tx.prepare("UPDATE entities SET tags = ?2 WHERE id = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        let (id, tags): (i64, String) = (row.get(0)?, row.get(1)?);
+        update.execute(params![id, tags_json(tags.split_whitespace())])?;
+    }
+    Ok(())
+}
+
 /// The file's schema version, refusing one newer than this build knows.
 pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let found: i64 = conn
@@ -93,6 +110,7 @@ pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<i64, Store
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::OptionalExtension;
 
     #[test]
     fn migrates_from_every_older_version_and_refuses_newer_ones() {
@@ -190,5 +208,55 @@ mod tests {
             );
         }
         assert_eq!(catalog.search("gatew", 10).expect("search").len(), 1);
+    }
+
+    #[test]
+    fn version_8_keeps_tags_in_entity_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("catalog.db");
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            let tx = conn.transaction().expect("transaction");
+            for migration in &MIGRATIONS[..7] {
+                apply(&tx, migration).expect("version 7");
+            }
+            tx.execute_batch(
+                r#"INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
+                 INSERT INTO entities (id, ref, kind, namespace, name, tags, source_id, active, hash, body)
+                     VALUES (1, 'component:default/a', 'Component', 'default', 'a', 'rust payments', 1, 1, '-',
+                             '{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"a","tags":["rust","payments"]}}'),
+                            (2, 'component:default/b', 'Component', 'default', 'b', '', 1, 1, '-',
+                             '{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"b"}}');
+                 INSERT INTO entity_tags (entity_id, tag) VALUES (1, 'rust'), (1, 'payments');
+                 PRAGMA user_version = 7;"#,
+            )
+            .expect("a version 7 catalog with tags");
+            tx.commit().expect("commit");
+        }
+
+        let catalog = crate::store::Catalog::open(&path).expect("migrates");
+        let tags: Vec<String> = catalog
+            .conn
+            .prepare("SELECT tags FROM entities ORDER BY id")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("tags");
+        assert_eq!(tags, [r#"["rust","payments"]"#, "[]"]);
+        let table: Option<String> = catalog
+            .conn
+            .query_row(
+                "SELECT name FROM sqlite_schema WHERE name = 'entity_tags'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .expect("schema");
+        assert_eq!(table, None);
+        let query = crate::store::EntityQuery {
+            tags: vec!["payments".into()],
+            ..Default::default()
+        };
+        let page = catalog.list(&query).expect("list by tag");
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].tags, ["rust", "payments"]);
     }
 }

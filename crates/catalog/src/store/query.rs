@@ -289,7 +289,7 @@ fn summary_row(row: &Row<'_>) -> rusqlite::Result<EntitySummary> {
         lifecycle: row.get(7)?,
         owner: row.get(8)?,
         system: row.get(9)?,
-        tags: tags.split_whitespace().map(str::to_owned).collect(),
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
         source_id: row.get(11)?,
         error_count: row.get(12)?,
     })
@@ -342,7 +342,7 @@ impl Facet {
             Facet::Lifecycle => "lower(e.lifecycle)",
             Facet::System => "e.system_ref",
             Facet::Namespace => "lower(e.namespace)",
-            Facet::Tag => "t.tag",
+            Facet::Tag => "t.value",
             Facet::Source => "e.source_id",
         }
     }
@@ -363,7 +363,7 @@ fn conditions(q: &EntityQuery, except: Option<Facet>) -> (String, Vec<SqlValue>)
         let marks = vec!["?"; wanted.len()].join(", ");
         if facet == Facet::Tag {
             sql.push_str(&format!(
-                " AND e.id IN (SELECT entity_id FROM entity_tags WHERE tag IN ({marks}))"
+                " AND EXISTS (SELECT 1 FROM json_each(e.tags) WHERE value IN ({marks}))"
             ));
         } else {
             sql.push_str(&format!(" AND {} IN ({marks})", facet.expression()));
@@ -479,7 +479,7 @@ impl Catalog {
         for facet in Facet::ALL {
             let (condition, values) = conditions(q, Some(facet));
             let (join, expression) = match facet {
-                Facet::Tag => ("JOIN entity_tags t ON t.entity_id = e.id", "t.tag"),
+                Facet::Tag => (", json_each(e.tags) t", "t.value"),
                 Facet::Kind => ("", "e.kind"),
                 Facet::Type => ("", "e.spec_type"),
                 Facet::Lifecycle => ("", "e.lifecycle"),

@@ -35,7 +35,7 @@ pub(super) struct Derived {
     pub(super) owner: Option<String>,
     /// `spec.system`, as a canonical ref.
     pub(super) system: Option<String>,
-    /// Its tags, space-separated.
+    /// Its tags, as a JSON array.
     pub(super) tags: String,
     /// The relations it declares: their type and the target's canonical ref.
     pub(super) relations: Vec<(RelationType, String)>,
@@ -137,11 +137,23 @@ impl Derived {
             lifecycle: entity.spec_str("lifecycle").map(str::to_owned),
             owner: reference("owner", "Group"),
             system: reference("system", "System"),
-            tags: entity.metadata.tags.join(" "),
+            tags: tags_json(entity.metadata.tags.iter().map(String::as_str)),
             relations: declared_relation_keys(entity),
             search: search_text(entity),
         }
     }
+}
+
+/// Tags as the catalog stores them in an entity's row: a JSON array of strings, each once,
+/// in the order first given.
+pub(super) fn tags_json<'t>(tags: impl IntoIterator<Item = &'t str>) -> String {
+    let mut once: Vec<&str> = Vec::new();
+    for tag in tags {
+        if !once.contains(&tag) {
+            once.push(tag);
+        }
+    }
+    serde_json::to_string(&once).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// What else full-text search should find an entity by.

@@ -439,7 +439,7 @@ pub(super) struct Settled {
     pub removed: usize,
 }
 
-/// Keeps each entity's derived rows (tags, relations, search) in step with which
+/// Keeps each entity's derived rows (relations, search) in step with which
 /// definition of a ref is active, and collects the refs whose shown state changed.
 pub(super) struct Writer<'t, 'c> {
     tx: &'t Transaction<'c>,
@@ -478,7 +478,6 @@ impl Change {
 /// connection's statement cache, which hashes their text on every use.
 struct Inserts<'t> {
     entity: rusqlite::Statement<'t>,
-    tag: rusqlite::Statement<'t>,
     relation: rusqlite::Statement<'t>,
     search: rusqlite::Statement<'t>,
 }
@@ -496,9 +495,6 @@ impl<'t, 'c> Writer<'t, 'c> {
                     "INSERT INTO entities (ref, kind, namespace, name, title, description, spec_type, lifecycle, owner_ref,
                          system_ref, tags, document, line, hash, body, source_id, repo_id, file_id, active)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                )?,
-                tag: tx.prepare(
-                    "INSERT OR IGNORE INTO entity_tags (entity_id, tag) VALUES (?1, ?2)",
                 )?,
                 relation: tx.prepare(
                     "INSERT OR IGNORE INTO relations (entity_id, type, target_ref) VALUES (?1, ?2, ?3)",
@@ -765,12 +761,9 @@ impl<'t, 'c> Writer<'t, 'c> {
         self.add_derived(id, entity, derived)
     }
 
-    /// Tags, relations and the search row of a shown entity.
+    /// Relations and the search row of a shown entity.
     fn add_derived(&mut self, id: i64, entity: &Entity, derived: &Derived) -> rusqlite::Result<()> {
         let inserts = &mut self.inserts;
-        for t in &entity.metadata.tags {
-            inserts.tag.execute(params![id, t])?;
-        }
         for (relation_type, target) in &derived.relations {
             inserts
                 .relation
@@ -789,8 +782,6 @@ impl<'t, 'c> Writer<'t, 'c> {
     fn deactivate(&mut self, id: i64) -> rusqlite::Result<()> {
         let tx = self.tx;
         tx.prepare_cached("UPDATE entities SET active = 0 WHERE id = ?1")?
-            .execute([id])?;
-        tx.prepare_cached("DELETE FROM entity_tags WHERE entity_id = ?1")?
             .execute([id])?;
         tx.prepare_cached("DELETE FROM relations WHERE entity_id = ?1")?
             .execute([id])?;

@@ -341,6 +341,104 @@ fn lists_filter_sort_and_count_facets() {
 }
 
 #[test]
+fn tags_filter_and_count_only_shown_definitions() {
+    let org = Org::new();
+    let tagged = |name: &str, tags: &str| {
+        component(name, "").replace("metadata:\n", &format!("metadata:\n  tags: [{tags}]\n"))
+    };
+    org.write(
+        "payments",
+        "catalog-info.yaml",
+        &tagged("payments", "rust, payments"),
+    );
+    org.write("web", "catalog-info.yaml", &tagged("web", "rust, frontend"));
+    org.write("ledger", "catalog-info.yaml", &component("ledger", ""));
+    let mut catalog = open(&org);
+    let source = folder(&mut catalog, "/src", "src");
+    index(
+        &mut catalog,
+        source,
+        vec![org.repo("payments"), org.repo("web"), org.repo("ledger")],
+    );
+    let names = |catalog: &Catalog, tags: &[&str]| {
+        let page = catalog
+            .list(&EntityQuery {
+                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                ..Default::default()
+            })
+            .expect("list");
+        page.items.into_iter().map(|e| e.name).collect::<Vec<_>>()
+    };
+    assert_eq!(names(&catalog, &["rust"]), ["payments", "web"]);
+    assert_eq!(
+        names(&catalog, &["frontend", "payments"]),
+        ["payments", "web"]
+    );
+    assert_eq!(names(&catalog, &["go"]), Vec::<String>::new());
+    let web = catalog
+        .list(&EntityQuery {
+            text: Some("web".into()),
+            ..Default::default()
+        })
+        .expect("list");
+    assert_eq!(
+        web.items[0].tags,
+        ["rust", "frontend"],
+        "in the descriptor's order"
+    );
+
+    let counts = |catalog: &Catalog, tags: &[&str]| {
+        let facets = catalog
+            .facets(&EntityQuery {
+                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                ..Default::default()
+            })
+            .expect("facets");
+        let tags: Vec<(String, usize)> = facets
+            .tags
+            .into_iter()
+            .map(|f| (f.value, f.count))
+            .collect();
+        let kinds: Vec<(String, usize)> = facets
+            .kinds
+            .into_iter()
+            .map(|f| (f.value, f.count))
+            .collect();
+        (tags, kinds)
+    };
+    let (tags, kinds) = counts(&catalog, &["frontend"]);
+    // The tag facet ignores the tag filter; the others count under it.
+    assert_eq!(
+        tags,
+        [
+            ("rust".to_owned(), 2),
+            ("frontend".to_owned(), 1),
+            ("payments".to_owned(), 1)
+        ]
+    );
+    assert_eq!(kinds, [("Component".to_owned(), 1)]);
+
+    // Tags follow the definition that is shown: a second definition of web, not shown,
+    // adds none; web without tags loses them.
+    org.write("web-copy", "catalog-info.yaml", &tagged("web", "go"));
+    org.write("web", "catalog-info.yaml", &component("web", ""));
+    index(
+        &mut catalog,
+        source,
+        vec![
+            org.repo("payments"),
+            org.repo("web"),
+            org.repo("ledger"),
+            org.repo("web-copy"),
+        ],
+    );
+    assert_eq!(names(&catalog, &["rust"]), ["payments"]);
+    assert_eq!(names(&catalog, &["go"]), Vec::<String>::new());
+    let (tags, _) = counts(&catalog, &[]);
+    assert_eq!(tags, [("payments".to_owned(), 1), ("rust".to_owned(), 1)]);
+}
+
+#[test]
 fn reindexing_rewrites_only_what_changed() {
     let org = Org::new();
     seed(&org);
@@ -549,7 +647,7 @@ fn readers_are_not_blocked_by_a_writer() {
     let path = org.path().join("catalog.db");
     let writer = rusqlite::Connection::open(&path).expect("writer");
     writer
-        .execute_batch("BEGIN IMMEDIATE; DELETE FROM entity_tags;")
+        .execute_batch("BEGIN IMMEDIATE; DELETE FROM relations;")
         .expect("hold a write transaction");
     let reader = Catalog::open_read_only(&path).expect("reader");
     let started = std::time::Instant::now();

@@ -110,7 +110,6 @@ impl Machine {
             "repos",
             "files",
             "entities",
-            "entity_tags",
             "relations",
             "problems",
             "doc_sites",
