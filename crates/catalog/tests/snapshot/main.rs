@@ -250,7 +250,7 @@ pub(crate) fn import_as(
         Write::RowByRow => snapshot.manifest.counts.entities,
         Write::Bulk => 1_000_000,
     };
-    catalog
+    let written = catalog
         .write_snapshot_source(SnapshotWrite {
             existing,
             source: NewSource {
@@ -267,5 +267,20 @@ pub(crate) fn import_as(
             entities,
             sites: Vec::new(),
         })
-        .expect("import")
+        .expect("import");
+    assert_foreign_keys_hold(catalog);
+    written
+}
+
+/// Every row's parents exist (a new snapshot source is written without checking them row
+/// by row).
+pub(crate) fn assert_foreign_keys_hold(catalog: &Catalog) {
+    let conn = rusqlite::Connection::open(catalog.path()).expect("open");
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check").expect("prepare");
+    let orphans: Vec<(String, i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("check")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert!(orphans.is_empty(), "rows without their parent: {orphans:?}");
 }

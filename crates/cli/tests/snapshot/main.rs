@@ -93,7 +93,7 @@ impl Machine {
     }
 
     /// Everything the catalog holds, row by row (the change feed aside), to prove that a
-    /// refused import wrote nothing.
+    /// refused import wrote nothing; every row's parents must exist.
     pub(crate) fn dump(&self) -> String {
         let path = self.data.join("catalog.db");
         if !path.exists() {
@@ -133,6 +133,20 @@ impl Machine {
                 out.push_str(&format!("{table}: {}\n", row.expect("row")));
             }
         }
+        let orphans: Vec<String> = conn
+            .prepare("PRAGMA foreign_key_check")
+            .expect("prepare")
+            .query_map([], |r| {
+                Ok(format!(
+                    "{}#{}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?
+                ))
+            })
+            .expect("check")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert!(orphans.is_empty(), "rows without their parent: {orphans:?}");
         out.push_str(&listing(&self.data.join("docs-cache")));
         out
     }
