@@ -156,15 +156,17 @@ pub(super) fn tags_json<'t>(tags: impl IntoIterator<Item = &'t str>) -> String {
     serde_json::to_string(&once).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// What else full-text search should find an entity by.
+/// What else full-text search should find an entity by. References are searched by what
+/// they name: `group:default/team-a` by `team-a`.
 fn search_text(entity: &Entity) -> String {
     let mut text = Vec::new();
     text.push(entity.kind.as_str());
-    text.push(entity.metadata.namespace.as_str());
-    for field in ["type", "lifecycle", "owner", "system", "domain"] {
-        if let Some(value) = entity.spec_str(field) {
-            text.push(value);
-        }
+    text.push(named(&entity.metadata.namespace));
+    for field in ["type", "lifecycle"] {
+        text.extend(entity.spec_str(field));
+    }
+    for field in ["owner", "system", "domain"] {
+        text.extend(entity.spec_str(field).map(named));
     }
     text.extend(entity.metadata.tags.iter().map(String::as_str));
     text.extend(
@@ -181,5 +183,21 @@ fn search_text(entity: &Entity) -> String {
             }
         }
     }
+    text.retain(|word| !word.is_empty());
     text.join(" ")
+}
+
+/// A namespace or an entity reference without what every entity shares or what is syntax:
+/// the kind, and the `default` namespace (as a word, it would find every entity, and cost
+/// the search index a list of them all).
+fn named(reference: &str) -> &str {
+    let rest = reference
+        .split_once(':')
+        .map_or(reference, |(_, rest)| rest);
+    if rest.eq_ignore_ascii_case("default") {
+        return "";
+    }
+    rest.get(..8)
+        .filter(|start| start.eq_ignore_ascii_case("default/"))
+        .map_or(rest, |_| &rest[8..])
 }

@@ -634,6 +634,42 @@ fn search_ranks_names_and_titles_above_descriptions() {
 }
 
 #[test]
+fn search_finds_owners_systems_and_namespaces_by_name_not_by_ref_syntax() {
+    let org = Org::new();
+    seed(&org);
+    org.write(
+        "web",
+        "catalog-info.yaml",
+        &component("web", "")
+            .replace("owner: team-a", "owner: group:default/platform")
+            .replace("metadata:\n", "metadata:\n  namespace: storefront\n"),
+    );
+    let mut catalog = open(&org);
+    let source = folder(&mut catalog, "/src", "src");
+    index(
+        &mut catalog,
+        source,
+        vec![org.repo("payments"), org.repo("teams"), org.repo("web")],
+    );
+    let found = |text: &str| {
+        let mut names: Vec<String> = catalog
+            .search(text, 20)
+            .expect("search")
+            .into_iter()
+            .map(|h| h.name)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(found("platform"), ["platform", "web"], "owner");
+    assert_eq!(found("billing"), ["payments"], "system");
+    assert_eq!(found("storefront"), ["web"], "namespace");
+    // Every entity's namespace is `default`, and a ref's kind is not what it is about.
+    assert_eq!(found("default"), Vec::<String>::new());
+    assert_eq!(found("group"), ["platform", "team-a"], "kind only");
+}
+
+#[test]
 fn readers_are_not_blocked_by_a_writer() {
     let org = Org::new();
     seed(&org);
