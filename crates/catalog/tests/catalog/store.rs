@@ -179,6 +179,20 @@ fn relations_are_queryable_both_ways_and_missing_targets_are_kept() {
             (RelationType::PartOf, "system:default/billing", true),
         ]
     );
+    let team = catalog
+        .relations_of("group:default/team-a")
+        .expect("relations");
+    assert!(
+        team.iter()
+            .any(|r| r.relation_type == RelationType::OwnerOf
+                && r.key == "component:default/payments"),
+        "{team:?}"
+    );
+    assert_eq!(
+        catalog.stats().expect("stats").relations,
+        9,
+        "4 of payments, 1 of the db, 4 of the teams"
+    );
     let db = catalog
         .relations_of("resource:default/payments-db")
         .expect("relations");
