@@ -23,12 +23,18 @@ pub async fn screenshot(client: &Client, name: &str) {
     tokio::time::sleep(Duration::from_millis(700)).await;
     // WebKitWebDriver's screenshot waits for the next paint, and a page that is quite still
     // (no caret, no spinner) may not paint again for minutes: keep it painting meanwhile,
-    // with a change of opacity nobody can see.
+    // with a dot in a corner whose colour nobody can see change. (Flickering the opacity of
+    // the whole page did the same, but about one shot in two of the device-code dialog came
+    // back as the bare page background: an opacity below 1 gives the page a layer of its own
+    // in WebKit, and the shot could fall between the layer going and coming back.)
     client
         .execute(
-            "const until = Date.now() + 5000; const tick = () => { \
-               document.body.style.opacity = document.body.style.opacity === '0.999' ? '1' : '0.999'; \
-               if (Date.now() < until) requestAnimationFrame(tick); else document.body.style.opacity = ''; }; \
+            "const dot = document.createElement('div'); \
+             dot.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none'; \
+             document.body.appendChild(dot); \
+             const until = Date.now() + 5000; let on = false; const tick = () => { \
+               on = !on; dot.style.backgroundColor = on ? 'rgba(0,0,0,0.01)' : 'transparent'; \
+               if (Date.now() < until) requestAnimationFrame(tick); else dot.remove(); }; \
              requestAnimationFrame(tick)",
             vec![],
         )
