@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, Transaction, params};
 
 use super::StoreError;
-use super::stored::{body_and_hash, tags_json, unlocate};
+use super::stored::{body_and_hash, search_text, tags_json, unlocate};
 use crate::model::entity::Entity;
 
 /// One migration: SQL, or what SQL cannot do (rows made again by the catalog's own code).
@@ -27,6 +27,7 @@ const MIGRATIONS: &[Migration] = &[
     )),
     Migration::Code(store_bodies_without_location),
     Migration::Code(tags_in_entity_rows),
+    Migration::Code(search_rows_made_again),
 ];
 
 /// The schema version this build writes.
@@ -85,6 +86,36 @@ fn tags_in_entity_rows(tx: &Transaction<'_>) -> Result<(), StoreError> {
     while let Some(row) = rows.next()? {
         let (id, tags): (i64, String) = (row.get(0)?, row.get(1)?);
         update.execute(params![id, tags_json(tags.split_whitespace())])?;
+    }
+    Ok(())
+}
+
+/// Version 9: references and namespaces are searched by what they name (see
+/// [`search_text`]); every shown entity's search row is made again, so that search finds
+/// every entity the same way, not only those indexed since.
+fn search_rows_made_again(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    // All at once: deleting rows one by one from a contentless index costs it a tombstone
+    // each (six seconds for 50,000 entities, against well under one this way).
+    tx.execute_batch("INSERT INTO entity_search (entity_search) VALUES ('delete-all')")?;
+    let mut read =
+        tx.prepare("SELECT id, name, title, description, body FROM entities WHERE active = 1")?;
+    let mut insert = tx.prepare(
+        "INSERT INTO entity_search (rowid, name, title, description, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        // A damaged body (reading that entity says so) is still found by its columns.
+        let body: String = row.get(4)?;
+        let text = serde_json::from_str::<Entity>(&body)
+            .map(|entity| search_text(&entity))
+            .unwrap_or_default();
+        insert.execute(params![
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, Option<String>>(3)?,
+            text
+        ])?;
     }
     Ok(())
 }
@@ -258,5 +289,45 @@ mod tests {
         let page = catalog.list(&query).expect("list by tag");
         assert_eq!(page.items.len(), 1);
         assert_eq!(page.items[0].tags, ["rust", "payments"]);
+    }
+
+    #[test]
+    fn version_9_makes_search_rows_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("catalog.db");
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            let tx = conn.transaction().expect("transaction");
+            for migration in &MIGRATIONS[..8] {
+                apply(&tx, migration).expect("version 8");
+            }
+            tx.execute_batch(
+                r#"INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
+                 INSERT INTO entities (id, ref, kind, namespace, name, description, tags, source_id, active, hash, body)
+                     VALUES (1, 'component:default/pay', 'Component', 'default', 'pay', 'Takes payments', '[]', 1, 1, '-',
+                             '{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"pay","description":"Takes payments"},"spec":{"type":"service","lifecycle":"production","owner":"group:default/team-a"}}');
+                 INSERT INTO entities (id, ref, kind, namespace, name, tags, source_id, active, hash, body)
+                     VALUES (2, 'component:default/broken', 'Component', 'default', 'broken', '[]', 1, 1, '-', '{not json');
+                 INSERT INTO entity_search (rowid, name, title, description, body)
+                     VALUES (1, 'pay', NULL, 'Takes payments', 'Component default service production group:default/team-a'),
+                            (2, 'broken', NULL, NULL, 'Component default');
+                 PRAGMA user_version = 8;"#,
+            )
+            .expect("a version 8 catalog with a search row");
+            tx.commit().expect("commit");
+        }
+
+        let catalog = crate::store::Catalog::open(&path).expect("migrates");
+        let found = |text: &str| catalog.search(text, 5).expect("search").len();
+        assert_eq!(found("default"), 0);
+        assert_eq!(found("group"), 0);
+        assert_eq!(found("team-a"), 1);
+        assert_eq!(found("payments"), 1);
+        assert_eq!(found("pay"), 1);
+        assert_eq!(
+            found("broken"),
+            1,
+            "a damaged entity is still found by its name"
+        );
     }
 }

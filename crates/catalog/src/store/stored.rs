@@ -158,7 +158,7 @@ pub(super) fn tags_json<'t>(tags: impl IntoIterator<Item = &'t str>) -> String {
 
 /// What else full-text search should find an entity by. References are searched by what
 /// they name: `group:default/team-a` by `team-a`.
-fn search_text(entity: &Entity) -> String {
+pub(super) fn search_text(entity: &Entity) -> String {
     let mut text = Vec::new();
     text.push(entity.kind.as_str());
     text.push(named(&entity.metadata.namespace));
