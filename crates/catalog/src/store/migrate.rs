@@ -143,6 +143,21 @@ mod tests {
     use super::*;
     use rusqlite::OptionalExtension;
 
+    /// A catalog file at schema `version` holding the rows `sql` inserts.
+    fn catalog_at(dir: &Path, version: usize, sql: &str) -> std::path::PathBuf {
+        let path = dir.join("catalog.db");
+        let mut conn = Connection::open(&path).expect("open");
+        let tx = conn.transaction().expect("transaction");
+        for migration in &MIGRATIONS[..version] {
+            apply(&tx, migration).expect("older schema");
+        }
+        tx.execute_batch(sql).expect("rows of the older schema");
+        tx.pragma_update(None, "user_version", version as i64)
+            .expect("version");
+        tx.commit().expect("commit");
+        path
+    }
+
     #[test]
     fn migrates_from_every_older_version_and_refuses_newer_ones() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -182,15 +197,11 @@ mod tests {
     #[test]
     fn version_7_stores_entities_without_location_annotations() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("catalog.db");
         let located = r#"{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"payments","namespace":"default","title":"Payments gateway","annotations":{"backstage.io/managed-by-location":"file:/src/pay/catalog-info.yaml","backstage.io/managed-by-origin-location":"file:/src/pay/catalog-info.yaml","backstage.io/techdocs-ref":"dir:."}},"spec":{"type":"service","lifecycle":"production","owner":"team-a"}}"#;
-        {
-            let mut conn = Connection::open(&path).expect("open");
-            let tx = conn.transaction().expect("transaction");
-            for migration in &MIGRATIONS[..6] {
-                apply(&tx, migration).expect("version 6");
-            }
-            tx.execute_batch(&format!(
+        let path = catalog_at(
+            dir.path(),
+            6,
+            &format!(
                 "INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
                  INSERT INTO repos (id, source_id, path, name, location, fingerprint, indexed_at)
                      VALUES (1, 1, 'pay', 'pay', 'file:/src/pay/', '-', 0);
@@ -202,11 +213,9 @@ mod tests {
                      VALUES (2, 'component:default/damaged', 'Component', 'default', 'damaged', 1, 1, 1, 1, 'old', '{{not json');
                  INSERT INTO entity_search (rowid, name, title, description, body)
                      VALUES (1, 'payments', 'Payments gateway', NULL, 'Component default service');
-                 PRAGMA user_version = 6;"
-            ))
-            .expect("a version 6 catalog with a located entity and a damaged one");
-            tx.commit().expect("commit");
-        }
+"
+            ),
+        );
 
         let catalog = crate::store::Catalog::open(&path).expect("migrates, past a damaged body");
         let damaged: String = catalog
@@ -244,26 +253,17 @@ mod tests {
     #[test]
     fn version_8_keeps_tags_in_entity_rows() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("catalog.db");
-        {
-            let mut conn = Connection::open(&path).expect("open");
-            let tx = conn.transaction().expect("transaction");
-            for migration in &MIGRATIONS[..7] {
-                apply(&tx, migration).expect("version 7");
-            }
-            tx.execute_batch(
-                r#"INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
+        let path = catalog_at(
+            dir.path(),
+            7,
+            r#"INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
                  INSERT INTO entities (id, ref, kind, namespace, name, tags, source_id, active, hash, body)
                      VALUES (1, 'component:default/a', 'Component', 'default', 'a', 'rust payments', 1, 1, '-',
                              '{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"a","tags":["rust","payments"]}}'),
                             (2, 'component:default/b', 'Component', 'default', 'b', '', 1, 1, '-',
                              '{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"b"}}');
-                 INSERT INTO entity_tags (entity_id, tag) VALUES (1, 'rust'), (1, 'payments');
-                 PRAGMA user_version = 7;"#,
-            )
-            .expect("a version 7 catalog with tags");
-            tx.commit().expect("commit");
-        }
+                 INSERT INTO entity_tags (entity_id, tag) VALUES (1, 'rust'), (1, 'payments');"#,
+        );
 
         let catalog = crate::store::Catalog::open(&path).expect("migrates");
         let tags: Vec<String> = catalog
@@ -294,15 +294,10 @@ mod tests {
     #[test]
     fn version_9_makes_search_rows_again() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("catalog.db");
-        {
-            let mut conn = Connection::open(&path).expect("open");
-            let tx = conn.transaction().expect("transaction");
-            for migration in &MIGRATIONS[..8] {
-                apply(&tx, migration).expect("version 8");
-            }
-            tx.execute_batch(
-                r#"INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
+        let path = catalog_at(
+            dir.path(),
+            8,
+            r#"INSERT INTO sources (id, kind, target, name, added_at) VALUES (1, 'folder', '/src', 'src', 0);
                  INSERT INTO entities (id, ref, kind, namespace, name, description, tags, source_id, active, hash, body)
                      VALUES (1, 'component:default/pay', 'Component', 'default', 'pay', 'Takes payments', '[]', 1, 1, '-',
                              '{"apiVersion":"backstage.io/v1alpha1","kind":"Component","metadata":{"name":"pay","description":"Takes payments"},"spec":{"type":"service","lifecycle":"production","owner":"group:default/team-a"}}');
@@ -310,12 +305,8 @@ mod tests {
                      VALUES (2, 'component:default/broken', 'Component', 'default', 'broken', '[]', 1, 1, '-', '{not json');
                  INSERT INTO entity_search (rowid, name, title, description, body)
                      VALUES (1, 'pay', NULL, 'Takes payments', 'Component default service production group:default/team-a'),
-                            (2, 'broken', NULL, NULL, 'Component default');
-                 PRAGMA user_version = 8;"#,
-            )
-            .expect("a version 8 catalog with a search row");
-            tx.commit().expect("commit");
-        }
+                            (2, 'broken', NULL, NULL, 'Component default');"#,
+        );
 
         let catalog = crate::store::Catalog::open(&path).expect("migrates");
         let found = |text: &str| catalog.search(text, 5).expect("search").len();

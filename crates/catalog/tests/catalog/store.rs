@@ -146,6 +146,21 @@ fn seed(org: &Org) {
     org.write("teams", "catalog-info.yaml", TEAMS);
 }
 
+/// The seeded organisation and a `web` repository holding `web`, indexed as one source.
+fn indexed_with_web(web: &str) -> (Org, Catalog) {
+    let org = Org::new();
+    seed(&org);
+    org.write("web", "catalog-info.yaml", web);
+    let mut catalog = open(&org);
+    let source = folder(&mut catalog, "/src", "src");
+    index(
+        &mut catalog,
+        source,
+        vec![org.repo("payments"), org.repo("teams"), org.repo("web")],
+    );
+    (org, catalog)
+}
+
 #[test]
 fn relations_are_queryable_both_ways_and_missing_targets_are_kept() {
     let org = Org::new();
@@ -262,21 +277,10 @@ fn relations_are_queryable_both_ways_and_missing_targets_are_kept() {
 
 #[test]
 fn lists_filter_sort_and_count_facets() {
-    let org = Org::new();
-    seed(&org);
-    org.write(
-        "web",
-        "catalog-info.yaml",
+    let (_org, catalog) = indexed_with_web(
         &component("web", "  system: billing\n")
             .replace("type: service", "type: website")
             .replace("owner: team-a", "owner: platform"),
-    );
-    let mut catalog = open(&org);
-    let source = folder(&mut catalog, "/src", "src");
-    index(
-        &mut catalog,
-        source,
-        vec![org.repo("payments"), org.repo("teams"), org.repo("web")],
     );
 
     let components = catalog
@@ -374,13 +378,12 @@ fn tags_filter_and_count_only_shown_definitions() {
         source,
         vec![org.repo("payments"), org.repo("web"), org.repo("ledger")],
     );
+    let with_tags = |tags: &[&str]| EntityQuery {
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        ..Default::default()
+    };
     let names = |catalog: &Catalog, tags: &[&str]| {
-        let page = catalog
-            .list(&EntityQuery {
-                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-                ..Default::default()
-            })
-            .expect("list");
+        let page = catalog.list(&with_tags(tags)).expect("list");
         page.items.into_iter().map(|e| e.name).collect::<Vec<_>>()
     };
     assert_eq!(names(&catalog, &["rust"]), ["payments", "web"]);
@@ -402,12 +405,7 @@ fn tags_filter_and_count_only_shown_definitions() {
     );
 
     let counts = |catalog: &Catalog, tags: &[&str]| {
-        let facets = catalog
-            .facets(&EntityQuery {
-                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-                ..Default::default()
-            })
-            .expect("facets");
+        let facets = catalog.facets(&with_tags(tags)).expect("facets");
         let tags: Vec<(String, usize)> = facets
             .tags
             .into_iter()
@@ -649,21 +647,10 @@ fn search_ranks_names_and_titles_above_descriptions() {
 
 #[test]
 fn search_finds_owners_systems_and_namespaces_by_name_not_by_ref_syntax() {
-    let org = Org::new();
-    seed(&org);
-    org.write(
-        "web",
-        "catalog-info.yaml",
+    let (_org, catalog) = indexed_with_web(
         &component("web", "")
             .replace("owner: team-a", "owner: group:default/platform")
             .replace("metadata:\n", "metadata:\n  namespace: storefront\n"),
-    );
-    let mut catalog = open(&org);
-    let source = folder(&mut catalog, "/src", "src");
-    index(
-        &mut catalog,
-        source,
-        vec![org.repo("payments"), org.repo("teams"), org.repo("web")],
     );
     let found = |text: &str| {
         let mut names: Vec<String> = catalog
