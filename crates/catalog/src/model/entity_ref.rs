@@ -113,8 +113,20 @@ fn split<'a>(
     if text.is_empty() {
         return Err(RefError::Empty);
     }
-    let slash = text.find('/');
-    let colon = text.find(':').filter(|&c| slash.is_none_or(|s| c < s));
+    // One pass for the first `/` and the first `:` before it (references are short, and
+    // the catalog parses several per entity it writes).
+    let mut slash = None;
+    let mut colon = None;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'/' => {
+                slash = Some(i);
+                break;
+            }
+            b':' if colon.is_none() => colon = Some(i),
+            _ => {}
+        }
+    }
     let kind = colon.map(|c| &text[..c]);
     let after_kind = colon.map_or(0, |c| c + 1);
     let namespace = slash.map(|s| &text[after_kind..s]);
@@ -145,11 +157,10 @@ fn key_of(kind: &str, namespace: &str, name: &str) -> String {
 }
 
 fn push_lower(out: &mut String, part: &str) {
-    if part
-        .bytes()
-        .all(|b| !b.is_ascii_uppercase() && b.is_ascii())
-    {
+    if part.is_ascii() {
+        let start = out.len();
         out.push_str(part);
+        out[start..].make_ascii_lowercase();
     } else {
         out.extend(part.chars().flat_map(char::to_lowercase));
     }

@@ -140,48 +140,57 @@ impl Relation {
 /// that do not parse are skipped here; validation reports them.
 pub fn declared_relations(entity: &Entity) -> Vec<Relation> {
     let source = entity.entity_ref();
-    declared_targets(entity)
-        .filter_map(|(relation_type, text, default_kind)| {
-            let target = EntityRef::parse(text, default_kind, &entity.metadata.namespace).ok()?;
-            Some(Relation {
+    let mut relations = Vec::new();
+    for_each_declared(entity, |relation_type, text, default_kind| {
+        if let Ok(target) = EntityRef::parse(text, default_kind, &entity.metadata.namespace) {
+            relations.push(Relation {
                 source: source.clone(),
                 relation_type,
                 target,
-            })
-        })
-        .collect()
+            });
+        }
+    });
+    relations
 }
 
 /// The same as [`declared_relations`], as each relation's type and its target's canonical
 /// key (what the catalog stores; no reference is built).
 pub fn declared_relation_keys(entity: &Entity) -> Vec<(RelationType, String)> {
-    declared_targets(entity)
-        .filter_map(|(relation_type, text, default_kind)| {
-            let key = EntityRef::parse_key(text, default_kind, &entity.metadata.namespace).ok()?;
-            Some((relation_type, key))
-        })
-        .collect()
+    let mut keys = Vec::new();
+    for_each_declared(entity, |relation_type, text, default_kind| {
+        if let Ok(key) = EntityRef::parse_key(text, default_kind, &entity.metadata.namespace) {
+            keys.push((relation_type, key));
+        }
+    });
+    keys
 }
 
-/// Each reference the spec declares a relation by: the relation, the reference's text and
-/// the kind it implies when the text leaves it out.
-fn declared_targets(
-    entity: &Entity,
-) -> impl Iterator<Item = (RelationType, &str, Option<&'static str>)> {
-    let fields = find_kind(&entity.api_version, &entity.kind).map_or(&[][..], |kind| kind.fields);
-    fields
-        .iter()
-        .filter_map(|field| Some((field.reference?, entity.spec_field(field.name)?)))
-        .flat_map(|(reference, value)| {
-            let texts: Vec<&str> = match value {
-                serde_json::Value::String(s) => vec![s.as_str()],
-                serde_json::Value::Array(items) => {
-                    items.iter().filter_map(serde_json::Value::as_str).collect()
+/// Calls `declared` with each reference the spec declares a relation by: the relation, the
+/// reference's text and the kind it implies when the text leaves it out. (A callback rather
+/// than an iterator: the catalog asks this of every entity it writes, and a list of texts
+/// per field cost an allocation each.)
+fn for_each_declared<'e>(
+    entity: &'e Entity,
+    mut declared: impl FnMut(RelationType, &'e str, Option<&'static str>),
+) {
+    let Some(kind) = find_kind(&entity.api_version, &entity.kind) else {
+        return;
+    };
+    for field in kind.fields {
+        let (Some(reference), Some(value)) = (field.reference, entity.spec_field(field.name))
+        else {
+            continue;
+        };
+        match value {
+            serde_json::Value::String(text) => {
+                declared(reference.relation, text, reference.default_kind);
+            }
+            serde_json::Value::Array(items) => {
+                for text in items.iter().filter_map(serde_json::Value::as_str) {
+                    declared(reference.relation, text, reference.default_kind);
                 }
-                _ => Vec::new(),
-            };
-            texts
-                .into_iter()
-                .map(move |text| (reference.relation, text, reference.default_kind))
-        })
+            }
+            _ => {}
+        }
+    }
 }
