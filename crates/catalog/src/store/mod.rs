@@ -133,12 +133,16 @@ impl Catalog {
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -32000;",
+             PRAGMA temp_store = MEMORY;",
         )?;
+        self.conn.execute_batch(USUAL_CACHE_SIZE)?;
         Ok(())
     }
 }
+
+/// The page cache a connection keeps (32 MB); a large snapshot import raises it for its
+/// transaction and puts this back.
+const USUAL_CACHE_SIZE: &str = "PRAGMA cache_size = -32000;";
 
 fn corrupt(path: &Path, e: &rusqlite::Error) -> StoreError {
     StoreError::Corrupt {

@@ -438,9 +438,9 @@ impl Catalog {
         self.conn.execute_batch(&format!(
             "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = {checks}"
         ))?;
+        let settings = BulkSettings(&self.conn);
         let written = self.write_snapshot_transaction(write);
-        self.conn
-            .execute_batch("PRAGMA wal_autocheckpoint = 1000; PRAGMA foreign_keys = ON")?;
+        settings.restore()?;
         written
     }
 
@@ -453,10 +453,12 @@ impl Catalog {
     }
 
     fn write_snapshot_transaction(
-        &mut self,
+        &self,
         write: SnapshotWrite<impl IntoIterator<Item = SnapshotPart<impl Borrow<RepoIndex>>>>,
     ) -> Result<SnapshotWritten, StoreError> {
-        let tx = self.conn.transaction()?;
+        // Unchecked only in that it takes `&self` (so that `BulkSettings` can hold the
+        // connection meanwhile): no other transaction is open on it.
+        let tx = self.conn.unchecked_transaction()?;
         let settings = write.source.settings.to_string();
         let (source_id, created) = match write.existing {
             Some(id) => {
@@ -577,6 +579,32 @@ impl Catalog {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+}
+
+/// The connection settings a snapshot write changes, put back when it ends: by
+/// [`BulkSettings::restore`], or when dropped if the write unwinds, so that a long-lived
+/// connection (the app's) never keeps foreign keys, and their cascades, off.
+struct BulkSettings<'c>(&'c rusqlite::Connection);
+
+impl BulkSettings<'_> {
+    fn restore(self) -> Result<(), StoreError> {
+        let restored = Self::put_back(self.0);
+        std::mem::forget(self);
+        restored
+    }
+
+    /// Puts the usual settings back; a smaller page cache frees the pages above it.
+    fn put_back(conn: &rusqlite::Connection) -> Result<(), StoreError> {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 1000; PRAGMA foreign_keys = ON")?;
+        conn.execute_batch(super::USUAL_CACHE_SIZE)?;
+        Ok(())
+    }
+}
+
+impl Drop for BulkSettings<'_> {
+    fn drop(&mut self) {
+        let _ = Self::put_back(self.0);
     }
 }
 

@@ -540,3 +540,58 @@ fn a_write_refused_part_way_keeps_nothing() {
         assert_eq!(shown(&target), shown(&source), "{write:?}");
     }
 }
+
+#[test]
+fn a_new_source_write_that_fails_or_unwinds_leaves_foreign_keys_checked() {
+    use greenroom_catalog::store::{NewSource, RepoIndex, SnapshotPart, SnapshotWrite, SourceKind};
+
+    fn new_source<P>(parts: P) -> SnapshotWrite<P> {
+        SnapshotWrite {
+            existing: None,
+            source: NewSource {
+                kind: SourceKind::Snapshot,
+                target: "snapshot:platform-team".into(),
+                name: "Platform team snapshot".into(),
+                settings: serde_json::json!({}),
+                priority: 50,
+            },
+            parts,
+            entities: 1_000_000,
+            sites: Vec::new(),
+        }
+    }
+
+    let org = Org::sample();
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut catalog = indexed(&org, work.path(), &Org::REPOS);
+    let folder = catalog.sources().expect("sources")[0].id;
+    let repos = read(&export(&catalog, None)).expect("read").repo_indexes();
+    // A new source is written without foreign-key checks; a write that is refused, and one
+    // whose reader panics after handing over repositories, must both leave them on.
+    assert!(
+        catalog
+            .write_snapshot_source(new_source(vec![
+                SnapshotPart::Repos(repos.clone()),
+                SnapshotPart::Refused,
+            ]))
+            .is_err()
+    );
+    let mut handed = Some(SnapshotPart::Repos(repos));
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        catalog.write_snapshot_source(new_source(std::iter::from_fn(
+            || -> Option<SnapshotPart<RepoIndex>> {
+                Some(handed.take().unwrap_or_else(|| panic!("the reader died")))
+            },
+        )))
+    }));
+    assert!(unwound.is_err());
+
+    // Removing the folder source removes its rows only through the foreign keys' cascades.
+    catalog.remove_source(folder).expect("remove");
+    assert_eq!(catalog.sources().expect("sources"), Vec::new());
+    assert_eq!(
+        catalog.list(&EntityQuery::default()).expect("list").total,
+        0
+    );
+    crate::assert_foreign_keys_hold(&catalog);
+}
