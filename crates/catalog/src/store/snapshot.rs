@@ -428,17 +428,8 @@ impl Catalog {
         // A new source's rows refer only to its own rows, made by this write, and to rows
         // that stay (its source); the write deletes no row that others refer to, so that no
         // cascade is needed. Its foreign keys are not checked row by row: that cost a
-        // 50,000-entity import about 3.5% of its time. (SQLite reads this setting only
-        // outside a transaction.)
-        let checks = if write.existing.is_some() {
-            "ON"
-        } else {
-            "OFF"
-        };
-        self.conn.execute_batch(&format!(
-            "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = {checks}"
-        ))?;
-        let settings = BulkSettings(&self.conn);
+        // 50,000-entity import about 3.5% of its time.
+        let settings = BulkSettings::raise(&self.conn, write.existing.is_some())?;
         let written = self.write_snapshot_transaction(write);
         settings.restore()?;
         written
@@ -587,14 +578,26 @@ impl Catalog {
 /// connection (the app's) never keeps foreign keys, and their cascades, off.
 struct BulkSettings<'c>(&'c rusqlite::Connection);
 
-impl BulkSettings<'_> {
+impl<'c> BulkSettings<'c> {
+    /// A page cache that holds the whole write (so that no page is written twice), no
+    /// checkpoint before it commits, and foreign keys checked or not. (SQLite reads these
+    /// only outside a transaction.)
+    fn raise(conn: &'c rusqlite::Connection, check_foreign_keys: bool) -> Result<Self, StoreError> {
+        let checks = if check_foreign_keys { "ON" } else { "OFF" };
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 0; PRAGMA foreign_keys = {checks}"
+        ))?;
+        Ok(BulkSettings(conn))
+    }
+
+    /// Puts the usual settings back, saying if that failed.
     fn restore(self) -> Result<(), StoreError> {
         let restored = Self::put_back(self.0);
-        std::mem::forget(self);
+        std::mem::forget(self); // Put back already; dropping would do it again.
         restored
     }
 
-    /// Puts the usual settings back; a smaller page cache frees the pages above it.
+    /// The usual settings; a smaller page cache frees the pages above it.
     fn put_back(conn: &rusqlite::Connection) -> Result<(), StoreError> {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 1000; PRAGMA foreign_keys = ON")?;
         conn.execute_batch(super::USUAL_CACHE_SIZE)?;

@@ -197,7 +197,8 @@ fn named(reference: &str) -> &str {
     if rest.eq_ignore_ascii_case("default") {
         return "";
     }
-    rest.get(..8)
-        .filter(|start| start.eq_ignore_ascii_case("default/"))
-        .map_or(rest, |_| &rest[8..])
+    match rest.split_once('/') {
+        Some((namespace, name)) if namespace.eq_ignore_ascii_case("default") => name,
+        _ => rest,
+    }
 }
